@@ -1,0 +1,67 @@
+# The course's commands. Every target creates .venv first if it is missing.
+#   make lab       JupyterLab on notebooks/ (127.0.0.1, token auth on)
+#   make test      unit tests, notebooks under nbval, slide rendering, repo hygiene
+#   make slides    every deck to build/slides/*.html (and *.pdf where Chromium is present)
+#   make student   student edition of the notebooks in student/ (never overwrites your edits)
+#   make figures   redraw images/ from course_utils.figures
+#   make bench     regenerate the chapter benchmarks (minutes)
+#   make strip     strip outputs from notebooks/ before committing
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MARP   := node_modules/.bin/marp
+DECKS  := $(wildcard slides/*.md)
+# JupyterLab refuses to run as root unless told to (containers, Binder-like boxes).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test unit notebooks slides student figures bench strip clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+$(MARP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
+
+test: unit notebooks
+
+unit: $(STAMP) $(MARP)
+	$(BIN)/python -m pytest -n 2
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -n 2 --dist loadscope notebooks/
+
+slides: $(MARP)
+	@mkdir -p build/slides
+	@# the decks link ../images/..., so the rendered HTML needs images/ beside build/slides/
+	@rm -rf build/images && cp -r images build/images
+	@set -e; for deck in $(DECKS); do \
+	  name=$$(basename $$deck .md); \
+	  $(MARP) --html --allow-local-files $$deck -o build/slides/$$name.html; \
+	  if command -v chromium >/dev/null 2>&1; then \
+	    $(MARP) --pdf --allow-local-files $$deck -o build/slides/$$name.pdf; \
+	  else echo "chromium not found: skipping $$name.pdf (apt-get install chromium)"; fi; \
+	done
+
+student: $(STAMP)
+	$(BIN)/python -m course_utils.student notebooks student $(if $(FORCE),--force,)
+
+figures: $(STAMP)
+	$(BIN)/python -m course_utils.figures --out images
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/forecast_table.py
+
+strip: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,19 @@
+"""course_utils: the teaching package of the RNN course.
+
+One module per concept; the notebooks import from here. Nothing in this package seeds
+random generators or changes global state at import time.
+
+Modules
+-------
+seed       set_seed: one call seeds random, numpy and torch
+data       synthetic and real time series, splits and forecasting targets
+rnn        the recurrent layer in numpy (forward), checked against torch.nn.RNN
+forecast   the torch forecasting models of chapter 01 and their recipes
+training   one small fit loop for torch models
+plotting   plot helpers (take ax=None, return the Figure)
+widgets    ipywidgets front-ends over pure functions
+exercises  checkers for the notebooks' exercises
+figures    draws the course's diagrams into images/
+"""
+
+__version__ = "0.1.0"

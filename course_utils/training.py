@@ -1,0 +1,167 @@
+"""One small training loop for the course's torch models.
+
+`fit` trains any `torch.nn.Module` that maps a batch of inputs to a batch of predictions:
+Adam, a one-cycle learning-rate schedule (the rate climbs to `max_lr`, then anneals towards
+zero), shuffled mini-batches, and one validation pass per epoch. How long and how hard to
+train is a `Recipe` (epochs, batch size, peak learning rate); what happened is a `History`.
+
+Inputs and targets are float32 numpy arrays or tensors whose first axis is the sample axis,
+for example X `(N, T, 1)` and y `(N, 1)`. The model runs on a GPU when one is present and on
+the CPU otherwise. `predict` returns numpy, and `mse` scores a prediction against the truth.
+
+Repeatability: the order of the mini-batches comes from a generator seeded with `seed`.
+The model's starting weights come from torch's global generator, so build the model right
+after `set_seed(...)` and two runs on the same machine give the same numbers.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to train: number of passes over the data, mini-batch size, peak learning rate."""
+
+    epochs: int = 20
+    batch_size: int = 128
+    max_lr: float = 1e-2
+
+
+@dataclass
+class History:
+    """Loss after each epoch (training: mean over the epoch's batches; validation: after it) and wall time."""
+
+    train_loss: list = field(default_factory=list)
+    valid_loss: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def default_device():
+    """The GPU when torch can see one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _as_tensor(name, a):
+    if isinstance(a, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+    if isinstance(a, torch.Tensor):
+        return a.detach().float()
+    raise ValueError(f"{name} must be a numpy array or a torch tensor, got {type(a).__name__}")
+
+
+def _check_pair(kind, X, y):
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"X_{kind} must hold at least one sample, got shape {tuple(X.shape)}")
+    if len(X) != len(y):
+        raise ValueError(
+            f"X_{kind} and y_{kind} must have the same number of samples, got {len(X)} and {len(y)}"
+        )
+
+
+def _check_recipe(recipe):
+    if not isinstance(recipe, Recipe):
+        raise ValueError(f"recipe must be a Recipe, got {type(recipe).__name__}")
+    for name in ("epochs", "batch_size"):
+        value = getattr(recipe, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"recipe.{name} must be a positive int, got {value!r}")
+    if not recipe.max_lr > 0:
+        raise ValueError(f"recipe.max_lr must be a positive number, got {recipe.max_lr!r}")
+
+
+def _mean_loss(model, loss_fn, X, y, batch_size):
+    """Loss over a whole set, evaluated in chunks and weighted by chunk size."""
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(X), batch_size):
+            xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+            total += loss_fn(model(xb), yb).item() * len(xb)
+    return total / len(X)
+
+
+def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=True, loss_fn=None):
+    """Train `model` in place and return its `History`.
+
+    X_*: (N, ...) inputs; y_*: (N, ...) targets of exactly the shape the model outputs.
+    recipe: a `Recipe`. seed: seeds the shuffling of mini-batches. progress: show a bar
+    over epochs. loss_fn: defaults to mean squared error.
+    """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_recipe(recipe)
+    device = default_device()
+    X_train, y_train = _as_tensor("X_train", X_train).to(device), _as_tensor("y_train", y_train).to(device)
+    X_valid, y_valid = _as_tensor("X_valid", X_valid).to(device), _as_tensor("y_valid", y_valid).to(device)
+    _check_pair("train", X_train, y_train)
+    _check_pair("valid", X_valid, y_valid)
+    loss_fn = nn.MSELoss() if loss_fn is None else loss_fn
+    model.to(device)
+
+    # A wrong target shape would broadcast silently inside the loss, so compare once up front.
+    with torch.no_grad():
+        out_shape = tuple(model(X_train[:2]).shape[1:])
+    if out_shape != tuple(y_train.shape[1:]):
+        raise ValueError(
+            f"y_train must have shape (N, {', '.join(map(str, out_shape))}) to match the model's output, "
+            f"got {tuple(y_train.shape)}"
+        )
+
+    n_batches = -(-len(X_train) // recipe.batch_size)  # ceil
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.max_lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=recipe.max_lr, total_steps=recipe.epochs * n_batches
+    )
+    shuffler = torch.Generator().manual_seed(seed)
+    history = History()
+    start = time.perf_counter()
+
+    bar = tqdm(range(recipe.epochs), desc="epochs", disable=not progress, leave=False)
+    for _ in bar:
+        model.train()
+        order = torch.randperm(len(X_train), generator=shuffler).to(device)
+        total = 0.0
+        for i in range(n_batches):
+            idx = order[i * recipe.batch_size : (i + 1) * recipe.batch_size]
+            loss = loss_fn(model(X_train[idx]), y_train[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += loss.item() * len(idx)
+        model.eval()
+        history.train_loss.append(total / len(X_train))
+        history.valid_loss.append(_mean_loss(model, loss_fn, X_valid, y_valid, 2048))
+        bar.set_postfix(train=f"{history.train_loss[-1]:.5f}", valid=f"{history.valid_loss[-1]:.5f}")
+
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def predict(model, X, batch_size=2048):
+    """Run `model` on X (N, ...) without gradients, in chunks; returns a float32 numpy array (N, ...)."""
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    X = _as_tensor("X", X)
+    device = next(model.parameters(), torch.empty(0)).device
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        chunks = [model(X[i : i + batch_size].to(device)).cpu() for i in range(0, len(X), batch_size)]
+    model.train(was_training)
+    return torch.cat(chunks).numpy()
+
+
+def mse(y_pred, y_true):
+    """Mean squared error of two arrays of the same shape, as a Python float."""
+    y_pred = y_pred.detach().cpu().numpy() if isinstance(y_pred, torch.Tensor) else np.asarray(y_pred)
+    y_true = y_true.detach().cpu().numpy() if isinstance(y_true, torch.Tensor) else np.asarray(y_true)
+    if y_pred.shape != y_true.shape:
+        raise ValueError(f"y_pred must have the shape of y_true {y_true.shape}, got {y_pred.shape}")
+    return float(np.mean((y_pred.astype(np.float64) - y_true) ** 2))

@@ -1,0 +1,71 @@
+"""Consistency of the repository: pins in sync, notebooks stripped, every referenced image present."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+DECKS = sorted((ROOT / "slides").glob("*.md"))
+# Markdown images ![alt](path "title"), HTML <img src="path">, and Marp backgrounds ![bg](path).
+IMAGE_REF = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]+src=[\"']([^\"']+)[\"']")
+
+
+def requirement_pins(lines):
+    return sorted(l.strip() for l in lines if l.strip() and not l.strip().startswith(("#", "-")))
+
+
+def test_environment_yml_matches_requirements():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    reqs = requirement_pins((ROOT / "requirements.txt").read_text().splitlines())
+    assert requirement_pins(pip_section) == reqs, "environment.yml and requirements.txt pin different versions"
+    assert "torch==2.13.0" in reqs
+    assert all("==" in r for r in reqs), f"unpinned requirement in {reqs}"
+    assert any(str(d).startswith("python=") for d in env["dependencies"])
+
+
+def test_marp_is_pinned_exactly():
+    package = json.loads((ROOT / "package.json").read_text())
+    version = package["devDependencies"]["@marp-team/marp-cli"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"pin marp-cli exactly, got {version!r}"
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/@marp-team/marp-cli"]["version"] == version
+
+
+def test_there_is_something_to_check():
+    assert NOTEBOOKS and DECKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_stored_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = [i for i, c in enumerate(nb["cells"], 1) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path.name}: cells {dirty} have stored outputs; run `make strip`"
+    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: stored widget state; run `make strip`"
+
+
+def referenced_images(path):
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text()
+    return [a or b for a, b in IMAGE_REF.findall(text)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + DECKS, ids=lambda p: p.name)
+def test_referenced_images_exist_and_are_local(path):
+    refs = referenced_images(path)
+    remote = [r for r in refs if re.match(r"[a-z]+://", r)]
+    assert not remote, f"{path.name} loads images from the network: {remote}"
+    missing = [r for r in refs if not r.startswith("attachment:") and not (path.parent / r).resolve().is_file()]
+    assert not missing, f"{path.name} references missing images: {missing}"
+
+
+def test_image_ref_pattern_finds_references():
+    text = '![a](../images/x.png) ![bg right:40%](../images/y.png "t") <img src="../images/z.png" width=3>'
+    assert [a or b for a, b in IMAGE_REF.findall(text)] == ["../images/x.png", "../images/y.png", "../images/z.png"]
