@@ -15,6 +15,8 @@ MARP   := node_modules/.bin/marp
 DECKS  := $(wildcard slides/*.md)
 # JupyterLab refuses to run as root unless told to (containers, Binder-like boxes).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Tests run two workers on two cores: one BLAS thread each avoids oversubscription (up to 100x slower).
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: lab test unit notebooks slides student figures bench strip clean
 
@@ -34,10 +36,10 @@ lab: $(STAMP)
 test: unit notebooks
 
 unit: $(STAMP) $(MARP)
-	$(BIN)/python -m pytest -n 2
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -n 2 --dist loadscope notebooks/
+	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -n 2 --dist loadscope notebooks/
 
 slides: $(MARP)
 	@mkdir -p build/slides
@@ -61,7 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py
 
 strip: $(STAMP)
-	$(BIN)/nbstripout notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
 clean:
 	rm -rf build .pytest_cache

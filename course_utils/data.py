@@ -133,3 +133,43 @@ def windows(values, n_steps, ahead=1):
     idx = np.arange(m)[:, None] + np.arange(n_steps + ahead)  # (M, n_steps + ahead)
     chunks = values[idx]
     return chunks[:, :n_steps, None], chunks[:, n_steps:]
+
+
+# ---------------------------------------------------------------- a long-term dependency (chapters 03-04)
+
+
+class RecallTask(NamedTuple):
+    """Inputs X (N, T, D) float32, one-hot per step, and labels y (N,) int64 in [0, n_symbols)."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+
+def recall_first_symbol(n_samples, T, *, n_symbols=4, n_distractors=4, seed=0):
+    """Sequences whose label is the symbol seen at the FIRST step, T - 1 steps before the end.
+
+    Step 1 shows one of `n_symbols` symbols; steps 2..T each show one of `n_distractors` other
+    symbols, drawn at random (with n_distractors=0 they are blank, all zeros). A sequence-to-vector
+    model reads the whole sequence and must name the first symbol at the last step, so its
+    gradient has to travel back through T - 1 recurrent transitions. Guessing scores 1/n_symbols.
+
+    Every step is a one-hot vector of D = n_symbols + n_distractors features: the first n_symbols
+    features are the symbols to remember, the others the distractors. Returns a `RecallTask`
+    with X (n_samples, T, D) float32 and y (n_samples,) int64; the same seed gives the same data.
+    """
+    _check_positive_int("n_samples", n_samples)
+    _check_positive_int("T", T)
+    _check_positive_int("n_symbols", n_symbols)
+    if n_symbols < 2:
+        raise ValueError(f"n_symbols must be at least 2 (one symbol leaves nothing to recall), got {n_symbols}")
+    if isinstance(n_distractors, bool) or not isinstance(n_distractors, (int, np.integer)) or n_distractors < 0:
+        raise ValueError(f"n_distractors must be an int >= 0, got {n_distractors!r}")
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_symbols, size=n_samples)  # (N,)
+    X = np.zeros((n_samples, T, n_symbols + n_distractors), dtype=np.float32)
+    rows = np.arange(n_samples)
+    X[rows, 0, y] = 1.0  # the symbol to remember
+    if n_distractors and T > 1:
+        noise = rng.integers(0, n_distractors, size=(n_samples, T - 1))  # (N, T-1)
+        X[rows[:, None], np.arange(1, T), n_symbols + noise] = 1.0
+    return RecallTask(X, y.astype(np.int64))

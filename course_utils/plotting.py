@@ -82,3 +82,108 @@ def plot_neuron_response(x, h, *, memory=None, ax=None):
     ax.legend(loc="upper right", fontsize="small")
     ax.grid(alpha=0.3)
     return fig
+
+
+# ---------------------------------------------------------------- chapter 02: training and gradients over time
+
+
+def plot_loss_curves(curves, *, ax=None, title=None, xlabel="update", ylabel="loss", logy=True):
+    """One line per entry of `curves` ({label: sequence of losses}), log scale by default."""
+    fig, ax = _axes(ax, figsize=(6, 3))
+    for label, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, "-", label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def plot_per_step(values, *, ax=None, title=None, ylabel="gradient norm"):
+    """Grouped bars over time steps t = 1..T, one group member per entry of `values` ({label: (T,)})."""
+    if not values:
+        raise ValueError("values must hold at least one series, got an empty dict")
+    lengths = {len(v) for v in values.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"every series must have the same length T, got lengths {sorted(lengths)}")
+    T = lengths.pop()
+    fig, ax = _axes(ax, figsize=(7, 3))
+    width = 0.8 / len(values)
+    for i, (label, v) in enumerate(values.items()):
+        ax.bar(np.arange(1, T + 1) + (i - (len(values) - 1) / 2) * width, v, width=width, label=label)
+    ax.set_xticks(np.arange(1, T + 1))
+    ax.set(xlabel="time step $t$", ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, axis="y")
+    return fig
+
+
+def plot_truncation_sweep(horizons, errors, *, dependency, ax=None, baseline=None, title=None):
+    """Final error for each truncation horizon k, with the task's dependency length d marked.
+
+    horizons: list of ints (use None for full BPTT; it is drawn at the right end); errors: same length.
+    """
+    if len(horizons) != len(errors):
+        raise ValueError(f"horizons and errors must have the same length, got {len(horizons)} and {len(errors)}")
+    fig, ax = _axes(ax, figsize=(6, 3))
+    finite = [k for k in horizons if k is not None]
+    full_at = max(finite + [dependency]) + 2
+    xs = [full_at if k is None else k for k in horizons]
+    colors = [COLORS["target"] if (k is None or k >= dependency) else COLORS["forecast"] for k in horizons]
+    ax.scatter(xs, errors, c=colors, s=40, zorder=3)
+    ax.axvline(dependency - 0.5, color="0.5", ls="--", lw=1)
+    ax.text(dependency - 0.4, max(errors), f"horizon reaches d = {dependency}", fontsize="small", va="top")
+    if baseline is not None:
+        ax.axhline(baseline, color=COLORS["published"], ls=":", lw=1, label=f"always predict 0: {baseline:g}")
+        ax.legend(fontsize="small", loc="center left")
+    ax.set_xticks(sorted(set(xs)), [("full" if x == full_at else str(x)) for x in sorted(set(xs))])
+    ax.set(xlabel="truncation horizon $k$", ylabel="validation MSE", yscale="log", title=title)
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+# ---------------------------------------------------------------- chapter 03: vanishing gradients and long dependencies
+
+
+def plot_gradient_decay(curves, *, ax=None, title=None, xlabel="steps back $k$", ylabel=r"$|\partial h_T / \partial h_{T-k}|$"):
+    """Gradient size against distance, log scale: one line per entry of `curves` ({label: (K+1,) values}).
+
+    Entry k of each array is the size at k steps back (k = 0, 1, ..., K). A log axis cannot show 0,
+    so a curve that hits exactly zero (a dead relu) ends with an x at the bottom of the plot.
+    """
+    if not curves:
+        raise ValueError("curves must hold at least one series, got an empty dict")
+    fig, ax = _axes(ax, figsize=(6, 3.2))
+    floor = min((np.abs(v)[np.abs(v) > 0].min() for v in curves.values() if np.any(np.abs(v) > 0)), default=1e-12)
+    styles = ["-", "--", "-.", ":"]  # curves that coincide (relu and linear at w = 1) stay visible
+    for i, (label, values) in enumerate(curves.items()):
+        v = np.abs(np.asarray(values, dtype=np.float64))
+        k = np.arange(len(v))
+        line, = ax.plot(k, np.where(v > 0, v, np.nan), styles[i % len(styles)], lw=2 if i % 2 else 1.5, label=label)
+        if np.any(v == 0):
+            ax.plot(k[np.argmax(v == 0)], floor / 10, "x", color=line.get_color(), ms=9, mew=2)
+    ax.set(yscale="log", xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def plot_accuracy_vs_length(lengths, accuracies, *, chance, ax=None, title=None):
+    """Validation accuracy against the dependency length T: one dot per run, a line through the means.
+
+    lengths: (L,) sequence lengths; accuracies: (L, R) accuracies of R runs per length; chance: 1/n_classes.
+    """
+    accuracies = np.asarray(accuracies, dtype=np.float64)
+    if accuracies.ndim != 2 or len(accuracies) != len(lengths):
+        raise ValueError(f"accuracies must have shape (L={len(lengths)}, R), got {accuracies.shape}")
+    fig, ax = _axes(ax, figsize=(6, 3.2))
+    for r in range(accuracies.shape[1]):
+        ax.plot(lengths, accuracies[:, r], "o", color=COLORS["input"], alpha=0.45, ms=5,
+                label="one run" if r == 0 else None)
+    ax.plot(lengths, accuracies.mean(axis=1), "-", color=COLORS["forecast"], lw=2, label="mean")
+    ax.axhline(chance, color=COLORS["published"], ls=":", label=f"guessing ({chance:.2f})")
+    ax.set(xlabel="sequence length $T$ (the answer is $T-1$ steps back)", ylabel="validation accuracy",
+           ylim=(0, 1.05), title=title)
+    ax.legend(fontsize="small", loc="upper right")
+    ax.grid(alpha=0.3)
+    return fig
+

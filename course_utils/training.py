@@ -25,11 +25,13 @@ from tqdm.auto import tqdm
 
 @dataclass(frozen=True)
 class Recipe:
-    """How to train: number of passes over the data, mini-batch size, peak learning rate."""
+    """How to train: number of passes over the data, mini-batch size, peak learning rate, and an
+    optional cap on the gradient's norm (None: no clipping)."""
 
     epochs: int = 20
     batch_size: int = 128
     max_lr: float = 1e-2
+    clip_norm: float | None = None
 
 
 @dataclass
@@ -70,8 +72,12 @@ def _check_recipe(recipe):
         value = getattr(recipe, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"recipe.{name} must be a positive int, got {value!r}")
-    if not recipe.max_lr > 0:
-        raise ValueError(f"recipe.max_lr must be a positive number, got {recipe.max_lr!r}")
+    for name in ("max_lr", "clip_norm"):
+        value = getattr(recipe, name)
+        if value is None and name == "clip_norm":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"recipe.{name} must be a positive number, got {value!r}")
 
 
 def _mean_loss(model, loss_fn, X, y, batch_size):
@@ -103,13 +109,13 @@ def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=
     model.to(device)
 
     # A wrong target shape would broadcast silently inside the loss, so compare once up front.
+    model.eval()
     with torch.no_grad():
         out_shape = tuple(model(X_train[:2]).shape[1:])
-    if out_shape != tuple(y_train.shape[1:]):
-        raise ValueError(
-            f"y_train must have shape (N, {', '.join(map(str, out_shape))}) to match the model's output, "
-            f"got {tuple(y_train.shape)}"
-        )
+    expected = "(N" + "".join(f", {d}" for d in out_shape) + ")"
+    for name, y in (("y_train", y_train), ("y_valid", y_valid)):
+        if tuple(y.shape[1:]) != out_shape:
+            raise ValueError(f"{name} must have shape {expected} to match the model's output, got {tuple(y.shape)}")
 
     n_batches = -(-len(X_train) // recipe.batch_size)  # ceil
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.max_lr)
@@ -120,7 +126,7 @@ def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=
     history = History()
     start = time.perf_counter()
 
-    bar = tqdm(range(recipe.epochs), desc="epochs", disable=not progress, leave=False)
+    bar = tqdm(range(recipe.epochs), desc="epochs", disable=not progress)
     for _ in bar:
         model.train()
         order = torch.randperm(len(X_train), generator=shuffler).to(device)
@@ -130,6 +136,8 @@ def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=
             loss = loss_fn(model(X_train[idx]), y_train[idx])
             optimizer.zero_grad()
             loss.backward()
+            if recipe.clip_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), recipe.clip_norm)
             optimizer.step()
             schedule.step()
             total += loss.item() * len(idx)

@@ -51,6 +51,30 @@ def test_command_line_draws_the_named_figures(tmp_path, capsys):
 
 def test_chapter_images_in_the_repository_all_have_a_drawing_function():
     images = Path(__file__).resolve().parents[1] / "images"
-    drawn = {p.stem for p in images.glob("01_*.png")}
+    drawn = {p.stem for p in images.glob("[0-9][0-9]_*.png")}
     orphans = drawn - set(figures.FIGURES)
     assert not orphans, f"images/ holds figures that course_utils.figures does not draw: {sorted(orphans)}"
+
+
+def test_every_registered_figure_is_in_the_repository():
+    images = Path(__file__).resolve().parents[1] / "images"
+    missing = sorted(name for name in figures.FIGURES if not (images / f"{name}.png").exists())
+    assert not missing, f"run `make figures`: images/ lacks {missing}"
+
+
+def test_figure_names_start_with_their_chapter_module():
+    from course_utils.figures import ch01, ch02, ch03
+
+    for number, module in (("01", ch01), ("02", ch02), ("03", ch03)):
+        wrong = [name for name in module.FIGURES if not name.startswith(f"{number}_")]
+        assert not wrong, f"ch{number}.py registers figures of another chapter: {wrong}"
+
+
+def test_clipping_figure_leaves_torch_random_state_alone():
+    import torch
+
+    from course_utils.figures import ch03
+
+    state = torch.random.get_rng_state()
+    ch03.clipping_runs.__wrapped__(T=5)  # uncached, short
+    assert torch.equal(state, torch.random.get_rng_state())

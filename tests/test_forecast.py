@@ -1,0 +1,197 @@
+"""Chapter 01's forecasting models: shapes, Keras-like initialisation, baselines, targets, repeatability."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from course_utils import data, forecast
+from course_utils.seed import set_seed
+from course_utils.training import Recipe, predict
+
+
+@pytest.fixture(autouse=True)
+def one_cpu_thread():
+    """Tiny models train fastest on one thread; two threads on a busy 2-core machine can be 100x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def batch(N=5, T=50, seed=0):
+    return torch.from_numpy(np.random.default_rng(seed).normal(size=(N, T, 1)).astype(np.float32))
+
+
+# ---------------------------------------------------------------------------------------------- shapes
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: forecast.LinearForecaster(50, 1), (5, 1)),
+        (lambda: forecast.LinearForecaster(50, 10), (5, 10)),
+        (forecast.OneUnitRNN, (5, 1)),
+        (forecast.DeepRNN, (5, 1)),
+        (forecast.DeepRNNDense, (5, 1)),
+        (lambda: forecast.DeepRNNDense(ahead=10), (5, 10)),
+        (forecast.Seq2SeqRNN, (5, 50, 10)),
+    ],
+)
+def test_output_shapes(make, shape):
+    torch.manual_seed(0)
+    assert tuple(make()(batch()).shape) == shape
+
+
+def test_every_table_model_matches_its_targets():
+    """Each model of MODELS outputs exactly the shape of the targets `task_data` gives it."""
+    assert set(forecast.RECIPES) == set(forecast.MODELS)
+    assert set(forecast.MODELS) < set(forecast.PUBLISHED_MSE)
+    for key, make in forecast.MODELS.items():
+        valid = forecast.task_data(key).valid
+        torch.manual_seed(0)
+        assert predict(make(), valid.X[:4]).shape == valid.y[:4].shape, key
+
+
+def test_one_unit_and_deep_rnn_return_their_last_hidden_state():
+    torch.manual_seed(0)
+    model, X = forecast.DeepRNN(), batch(T=12)
+    states, _ = model.rnn(X)
+    outputs, _ = model.output_rnn(states)  # (N, T, 1): the one-unit layer's state at every step
+    torch.testing.assert_close(model(X), outputs[:, -1])
+    one = forecast.OneUnitRNN()
+    torch.testing.assert_close(one(X), one.rnn(X)[0][:, -1])
+
+
+def test_seq2seq_applies_the_dense_layer_at_every_step():
+    torch.manual_seed(0)
+    model, X = forecast.Seq2SeqRNN(), batch(T=8)
+    Y = model(X)
+    for t in (0, 3, 7):  # the prefix X[:, :t+1] alone determines the output at step t
+        torch.testing.assert_close(Y[:, t], model(X[:, : t + 1])[:, -1])
+
+
+# ---------------------------------------------------------------------------------------------- init
+
+
+def test_keras_init_on_the_deep_rnn_with_dense_output():
+    torch.manual_seed(0)
+    model = forecast.DeepRNNDense(hidden_size=20, num_layers=2)
+    eye = torch.eye(20)
+    for layer in (0, 1):
+        W_hh = getattr(model.rnn, f"weight_hh_l{layer}").detach()
+        torch.testing.assert_close(W_hh @ W_hh.T, eye, atol=1e-5, rtol=0)  # orthogonal
+        for kind in ("ih", "hh"):
+            assert torch.count_nonzero(getattr(model.rnn, f"bias_{kind}_l{layer}")) == 0
+    for weight, fan_in, fan_out in [
+        (model.rnn.weight_ih_l0, 1, 20),
+        (model.rnn.weight_ih_l1, 20, 20),
+        (model.dense.weight, 20, 1),
+    ]:
+        bound = math.sqrt(6 / (fan_in + fan_out))  # Glorot-uniform: U(-bound, bound)
+        largest = weight.detach().abs().max().item()
+        assert 0.5 * bound < largest <= bound, (tuple(weight.shape), largest, bound)
+    assert torch.count_nonzero(model.dense.bias) == 0
+
+
+def test_torch_init_is_left_alone_when_asked():
+    torch.manual_seed(0)
+    model = forecast.DeepRNNDense(init="torch")
+    assert torch.count_nonzero(model.rnn.bias_ih_l0) > 0  # torch's default draws biases
+    W = model.rnn.weight_hh_l0.detach()
+    assert not torch.allclose(W @ W.T, torch.eye(20), atol=1e-3)
+    with pytest.raises(ValueError, match="init must be 'keras' or 'torch', got 'glorot'"):
+        forecast.LinearForecaster(init="glorot")
+
+
+def test_keras_init_sets_the_lstm_forget_bias_to_one():
+    torch.manual_seed(0)
+    lstm = forecast.keras_init(nn.LSTM(3, 4))
+    torch.testing.assert_close(lstm.bias_ih_l0.detach(), torch.tensor([0.0] * 4 + [1.0] * 4 + [0.0] * 8))
+    assert torch.count_nonzero(lstm.bias_hh_l0) == 0
+    W = lstm.weight_hh_l0.detach()  # (4H, H): orthonormal columns
+    torch.testing.assert_close(W.T @ W, torch.eye(4), atol=1e-5, rtol=0)
+
+
+def test_one_unit_rnn_starts_with_recurrent_weight_plus_or_minus_one():
+    torch.manual_seed(0)
+    assert abs(forecast.OneUnitRNN().rnn.weight_hh_l0.item()) == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------------------------- forecasts
+
+
+def test_naive_forecast_repeats_the_last_value():
+    X = np.random.default_rng(0).normal(size=(4, 7, 1))
+    np.testing.assert_array_equal(forecast.naive_forecast(X), X[:, -1])
+    expected = np.stack([X[:, 6, 0], X[:, 6, 0], X[:, 6, 0]], axis=1)  # (4, 3)
+    np.testing.assert_array_equal(forecast.naive_forecast(X, ahead=3), expected)
+    with pytest.raises(ValueError, match=r"X must have shape \(N, T, 1\), got \(4, 7\)"):
+        forecast.naive_forecast(X[..., 0])
+    with pytest.raises(ValueError, match="ahead must be a positive int, got 0"):
+        forecast.naive_forecast(X, ahead=0)
+
+
+def test_iterative_forecast_equals_a_hand_written_loop():
+    torch.manual_seed(0)
+    model, X = forecast.DeepRNNDense(), batch(N=6, T=20)
+    window = X.clone()
+    with torch.no_grad():
+        for _ in range(4):
+            window = torch.cat([window, model(window)[:, None, :]], dim=1)  # (N, T + k, 1)
+    expected = window[:, 20:, 0].numpy()
+    np.testing.assert_allclose(forecast.iterative_forecast(model, X.numpy(), ahead=4), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_iterative_forecast_needs_a_one_step_model():
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match=r"model must forecast one step, shape \(N, 1\), got \(6, 10\)"):
+        forecast.iterative_forecast(forecast.DeepRNNDense(ahead=10), batch(N=6, T=20).numpy())
+
+
+def test_seq2seq_is_trained_on_sequence_targets_and_scored_on_the_last_step():
+    seq, multi = forecast.task_data("seq2seq"), data.multi_step_data()
+    assert seq.train.y.shape == (7000, 50, 10)
+    np.testing.assert_array_equal(seq.valid.X, multi.valid.X)
+    np.testing.assert_array_equal(seq.valid.y[:, -1], multi.valid.y)  # last step = the ten-step targets
+    np.testing.assert_array_equal(seq.valid.y[:, 10, :], seq.valid.X[:, 11:21, 0])  # step t sees t+1 .. t+10
+    Y = seq.valid.y[:20]
+    wrong_early = Y.copy()
+    wrong_early[:, :-1] += 1.0
+    assert forecast.last_step_mse(wrong_early, Y) == 0.0
+    wrong_last = Y.copy()
+    wrong_last[:, -1] += 0.5
+    assert forecast.last_step_mse(wrong_last, Y) == pytest.approx(0.25)
+
+
+def test_task_data_rejects_unknown_keys():
+    with pytest.raises(ValueError, match="key must be one of"):
+        forecast.task_data("transformer")
+
+
+def test_training_a_table_model_is_repeatable():
+    recipe = Recipe(epochs=1, batch_size=500, max_lr=1e-2)
+    runs = []
+    for _ in range(2):
+        set_seed(42)
+        _, history, score = forecast.train_model("deep_rnn_dense", recipe, progress=False)
+        runs.append((history.train_loss, history.valid_loss, score))
+    assert runs[0] == runs[1]
+    assert runs[0][2] < 0.2  # it learned something: the untrained output is ~0.25 away
+
+
+# ---------------------------------------------------------------------------------------------- sunspots
+
+
+def test_sunspot_split_is_chronological_and_scaled():
+    setup = forecast.SunspotSetup(n_steps=24, ahead=1)
+    splits, mean, std = forecast.sunspot_data(setup)
+    _, values = data.load_sunspots()
+    sizes = [len(part.X) for part in splits]
+    assert sum(sizes) == len(values) - 24
+    assert sizes[0] == int(0.7 * sum(sizes)) and sizes[1] == int(0.15 * sum(sizes))
+    targets = np.concatenate([part.y[:, 0] for part in splits]) * std + mean
+    np.testing.assert_allclose(targets, values[24:], rtol=1e-4, atol=1e-3)  # in time order, no gaps
+    assert abs(splits.train.y.mean()) < 0.05 and abs(splits.train.y.std() - 1) < 0.05

@@ -1,0 +1,127 @@
+"""The long-dependency task (data.recall_first_symbol) and the torch classifier trained on it."""
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import data, gradients
+from course_utils.seed import set_seed
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models: one thread is fastest, and two fight the other test worker for the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_recall_task_shapes_types_and_labels():
+    task = data.recall_first_symbol(50, 7, n_symbols=3, n_distractors=5, seed=1)
+    assert task.X.shape == (50, 7, 8) and task.X.dtype == np.float32
+    assert task.y.shape == (50,) and task.y.dtype == np.int64
+    np.testing.assert_array_equal(task.X.sum(axis=2), 1.0)  # one-hot at every step
+    np.testing.assert_array_equal(task.X[:, 0, :3].argmax(axis=1), task.y)  # the label is the first symbol
+    assert not task.X[:, 1:, :3].any(), "symbols to remember may only appear at the first step"
+    assert not task.X[:, 0, 3:].any(), "the first step holds no distractor"
+    assert set(np.unique(task.y)) == {0, 1, 2}
+
+
+def test_recall_task_is_seeded():
+    a, b = data.recall_first_symbol(20, 5, seed=3), data.recall_first_symbol(20, 5, seed=3)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert not np.array_equal(a.X, data.recall_first_symbol(20, 5, seed=4).X)
+
+
+def test_recall_task_edge_cases():
+    blank = data.recall_first_symbol(4, 6, n_distractors=0)
+    assert blank.X.shape == (4, 6, 4) and not blank.X[:, 1:].any()
+    one = data.recall_first_symbol(4, 1)
+    assert one.X.shape == (4, 1, 8)
+    np.testing.assert_array_equal(one.X[:, 0, :4].argmax(axis=1), one.y)
+
+
+def test_the_distractors_carry_no_information_about_the_label():
+    task = data.recall_first_symbol(4000, 6, seed=0)
+    counts = task.X[:, 1:, 4:].sum(axis=(1,))  # (N, n_distractors)
+    by_label = np.array([counts[task.y == c].mean(axis=0) for c in range(4)])
+    assert np.abs(by_label - by_label.mean(axis=0)).max() < 0.15
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(n_samples=0, T=5), "n_samples must be a positive int"),
+        (dict(n_samples=3, T=0), "T must be a positive int"),
+        (dict(n_samples=3, T=2.5), "T must be a positive int"),
+        (dict(n_samples=3, T=4, n_symbols=1), "n_symbols must be at least 2"),
+        (dict(n_samples=3, T=4, n_distractors=-1), "n_distractors must be an int >= 0"),
+    ],
+)
+def test_recall_task_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.recall_first_symbol(**kwargs)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_sequence_classifier_reads_the_last_state(cell):
+    torch.manual_seed(0)
+    model = gradients.SequenceClassifier(8, 5, 4, cell=cell)
+    X = torch.randn(3, 6, 8)
+    logits = model(X)
+    assert logits.shape == (3, 4)
+    states, _ = model.recurrent(X)
+    torch.testing.assert_close(logits, model.head(states[:, -1]))
+
+
+def test_sequence_classifier_rejects_an_unknown_cell():
+    with pytest.raises(ValueError, match="cell must be one of"):
+        gradients.SequenceClassifier(2, 3, 4, cell="transformer")
+
+
+def test_train_classifier_learns_a_short_recall_and_clipping_caps_every_step():
+    set_seed(0)
+    train = data.recall_first_symbol(400, 3, seed=0)
+    model = gradients.SequenceClassifier(8, 16, 4)
+    history = gradients.train_classifier(model, train.X, train.y, epochs=15, lr=0.1, optimizer="sgd", max_norm=1.0)
+    assert len(history.loss) == 15 * 13 and len(history.grad_norm) == len(history.loss)
+    assert not history.diverged
+    assert np.mean(history.loss[-13:]) < 0.5 * np.mean(history.loss[:13])
+    valid = data.recall_first_symbol(200, 3, seed=1)
+    assert gradients.accuracy(model, valid.X, valid.y) > 0.9
+
+
+def test_train_classifier_is_repeatable():
+    runs = []
+    for _ in range(2):
+        set_seed(1)
+        task = data.recall_first_symbol(64, 4, seed=2)
+        model = gradients.SequenceClassifier(8, 4, 4)
+        runs.append(gradients.train_classifier(model, task.X, task.y, epochs=2, seed=5).loss)
+    assert runs[0] == runs[1]
+
+
+def test_train_classifier_reports_divergence_and_stops():
+    set_seed(0)
+    task = data.recall_first_symbol(64, 5, seed=0)
+    model = gradients.SequenceClassifier(8, 4, 4, nonlinearity="relu")
+    with torch.no_grad():
+        model.recurrent.weight_hh_l0.fill_(10.0)  # relu with huge recurrent weights: the states overflow
+        model.recurrent.weight_ih_l0.fill_(1e30)
+    history = gradients.train_classifier(model, task.X, task.y, epochs=3, lr=0.1, optimizer="sgd")
+    assert history.diverged and len(history.loss) < 3 * 2
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [(dict(optimizer="rmsprop"), "optimizer must be"), (dict(max_norm=0), "max_norm must be None or")],
+)
+def test_train_classifier_rejects_bad_settings(kwargs, match):
+    model = gradients.SequenceClassifier(8, 4, 4)
+    task = data.recall_first_symbol(8, 3)
+    with pytest.raises(ValueError, match=match):
+        gradients.train_classifier(model, task.X, task.y, **kwargs)
+    with pytest.raises(ValueError, match=r"X must be \(N, T, D\) and y \(N,\)"):
+        gradients.train_classifier(model, task.X[0], task.y)

@@ -1,0 +1,125 @@
+"""The fit loop learns, repeats itself given a seed, and rejects bad arguments with clear messages."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from course_utils.training import History, Recipe, fit, mse, predict
+
+RECIPE = Recipe(epochs=20, batch_size=8, max_lr=0.1)
+
+
+@pytest.fixture(autouse=True)
+def one_cpu_thread():
+    """Tiny models train fastest on one thread; two threads on a busy 2-core machine can be 100x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def regression_problem(n=96, seed=0):
+    """y = X @ w + 0.5: a problem a single linear layer can solve exactly."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)).astype(np.float32)
+    y = (X @ np.array([[1.0], [-2.0], [0.5]]) + 0.5).astype(np.float32)
+    return X[:64], y[:64], X[64:], y[64:]
+
+
+def trained(seed=42, recipe=RECIPE, init_seed=0, data=None):
+    torch.manual_seed(init_seed)
+    model = nn.Linear(3, 1)
+    history = fit(model, *(data or regression_problem()), recipe, seed=seed, progress=False)
+    return model, history
+
+
+def test_fit_reduces_the_training_loss_and_records_a_history():
+    _, history = trained()
+    assert isinstance(history, History)
+    assert len(history.train_loss) == len(history.valid_loss) == RECIPE.epochs
+    assert history.train_loss[-1] < 0.01 * history.train_loss[0]
+    assert history.valid_loss[-1] < 0.01 * history.valid_loss[0]
+    assert history.seconds > 0
+
+
+def test_fit_is_repeatable_given_the_seed_and_the_shuffle_depends_on_it():
+    model_a, first = trained(seed=7)
+    model_b, second = trained(seed=7)
+    assert first.train_loss == second.train_loss and first.valid_loss == second.valid_loss
+    assert torch.equal(model_a.weight, model_b.weight)
+    _, other = trained(seed=8)
+    assert other.train_loss != first.train_loss  # a different seed gives a different batch order
+
+
+def test_numpy_and_tensor_inputs_train_the_same_way():
+    arrays = regression_problem()
+    _, from_numpy = trained(data=arrays)
+    _, from_tensors = trained(data=tuple(torch.from_numpy(a) for a in arrays))
+    assert from_numpy.train_loss == from_tensors.train_loss
+
+
+def test_max_lr_sets_the_step_size():
+    """In one epoch, a peak learning rate of 1e-6 barely moves the loss; 0.3 at least halves it."""
+    _, slow = trained(recipe=Recipe(epochs=1, batch_size=8, max_lr=1e-6))
+    _, fast = trained(recipe=Recipe(epochs=1, batch_size=8, max_lr=0.3))
+    assert fast.valid_loss[0] < 0.5 * slow.valid_loss[0]
+
+
+def test_clip_norm_changes_the_updates():
+    X, y, Xv, yv = regression_problem()
+    big = (X, 1000 * y, Xv, 1000 * yv)  # large targets give large, varying gradients
+    _, plain = trained(data=big)
+    _, clipped = trained(data=big, recipe=dataclasses.replace(RECIPE, clip_norm=1e-3))
+    assert plain.train_loss != clipped.train_loss
+
+
+def test_predict_returns_numpy_in_chunks_and_keeps_the_mode():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    X = np.random.default_rng(1).normal(size=(10, 3)).astype(np.float32)
+    out = predict(model, X, batch_size=3)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == (10, 2)
+    np.testing.assert_allclose(out, model(torch.from_numpy(X)).detach().numpy(), rtol=1e-6)
+    assert model.training  # predict switched to eval mode and back
+
+
+def test_mse():
+    assert mse(np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]])) == pytest.approx(2.5)
+    assert mse(torch.tensor([2.0, 2.0]), np.array([0.0, 0.0])) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match=r"y_pred must have the shape of y_true \(2, 1\), got \(2,\)"):
+        mse(np.zeros(2), np.zeros((2, 1)))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"recipe": Recipe(epochs=0)}, "recipe.epochs must be a positive int, got 0"),
+        ({"recipe": Recipe(batch_size=2.5)}, "recipe.batch_size must be a positive int, got 2.5"),
+        ({"recipe": Recipe(max_lr=0.0)}, "recipe.max_lr must be a positive number, got 0.0"),
+        ({"recipe": Recipe(clip_norm=-1.0)}, "recipe.clip_norm must be a positive number, got -1.0"),
+        ({"recipe": (10, 16, 0.01)}, "recipe must be a Recipe, got tuple"),
+        ({"model": "linear"}, "model must be a torch.nn.Module, got str"),
+        ({"X_train": [[1.0, 2.0, 3.0]]}, "X_train must be a numpy array or a torch tensor, got list"),
+        ({"y_train": np.zeros((63, 1), np.float32)}, "X_train and y_train must have the same number of .* 64 and 63"),
+        ({"y_valid": np.zeros((5, 1), np.float32)}, "X_valid and y_valid must have the same number of .* 32 and 5"),
+        ({"y_train": np.zeros(64, np.float32)}, r"y_train must have shape \(N, 1\) to match .*, got \(64,\)"),
+        ({"y_valid": np.zeros((32, 2), np.float32)}, r"y_valid must have shape \(N, 1\) to match .*, got \(32, 2\)"),
+        ({"X_train": np.zeros((0, 3), np.float32), "y_train": np.zeros((0, 1), np.float32)}, "X_train must hold at least one sample"),
+    ],
+)
+def test_bad_arguments_raise_value_error(change, message):
+    X, y, Xv, yv = regression_problem()
+    args = {"model": nn.Linear(3, 1), "X_train": X, "y_train": y, "X_valid": Xv, "y_valid": yv, "recipe": RECIPE}
+    args.update(change)
+    with pytest.raises(ValueError, match=message):
+        fit(*args.values(), progress=False)  # model, X_train, y_train, X_valid, y_valid, recipe
+
+
+def test_predict_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+        predict(nn.Linear(3, 1), np.zeros((2, 3), np.float32), batch_size=0)
+    with pytest.raises(ValueError, match="model must be a torch.nn.Module"):
+        predict(lambda x: x, np.zeros((2, 3), np.float32))
