@@ -7,13 +7,16 @@ Modules
 -------
 seed       set_seed: one call seeds random, numpy and torch
 data       synthetic and real time series, splits and forecasting targets
-rnn        the recurrent layer in numpy (forward), checked against torch.nn.RNN
+rnn        the recurrent layer in numpy, forward and backward (BPTT, truncation), = torch.nn.RNN
+gradcheck  centred finite differences and relative error
+gradients  clipping, the scalar model, Jacobian products across time, chapter 03's torch classifiers
 forecast   the torch forecasting models of chapter 01 and their recipes
 training   one small fit loop for torch models
 plotting   plot helpers (take ax=None, return the Figure)
 widgets    ipywidgets front-ends over pure functions
-exercises  checkers for the notebooks' exercises
-figures    draws the course's diagrams into images/
+exercises  checkers for the notebooks' exercises (one module per chapter)
+figures    draws the course's diagrams into images/ (one module per chapter)
+student    builds the student edition of the notebooks
 """
 
 __version__ = "0.1.0"

@@ -6,6 +6,8 @@ so its logic is tested without a browser:
 - `input_signal`, `neuron_response`, `pulse_memory`: one recurrent neuron (D = H = 1) driven by a
   simple signal, and how many steps it remembers a pulse.
 - `neuron_explorer()`: sliders for the neuron's weights and input; a live plot of its response.
+- `gradient_norm_curve`, `gradient_explorer()` (chapter 03): how much gradient survives k steps
+  back in a random layer with a chosen spectral radius, activation, length and input scale.
 """
 
 import numpy as np

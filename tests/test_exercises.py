@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from checker_asserts import accepts, fails_with
+
 from course_utils import exercises as ex
 
 
@@ -46,20 +48,12 @@ def good_iterative(predict_next, X, ahead):
     ],
 )
 def test_checkers_accept_correct_solutions(checker, solution, capsys):
-    assert checker(solution) is True
-    assert "\u2713" in capsys.readouterr().out
+    accepts(checker, solution, capsys)
 
 
 # ---- classic mistakes -------------------------------------------------------------------------
 
 
-def fails_with(checker, solution, *fragments):
-    with pytest.raises(ex.ExerciseFailed) as info:
-        checker(solution)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,6 @@ from course_utils.seed import set_seed
 from course_utils.training import Recipe, predict
 
 
-@pytest.fixture(autouse=True)
-def one_cpu_thread():
-    """Tiny models train fastest on one thread; two threads on a busy 2-core machine can be 100x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def batch(N=5, T=50, seed=0):

@@ -8,13 +8,6 @@ from course_utils import data, gradients
 from course_utils.seed import set_seed
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models: one thread is fastest, and two fight the other test worker for the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_recall_task_shapes_types_and_labels():

@@ -12,13 +12,6 @@ from course_utils.training import History, Recipe, fit, mse, predict
 RECIPE = Recipe(epochs=20, batch_size=8, max_lr=0.1)
 
 
-@pytest.fixture(autouse=True)
-def one_cpu_thread():
-    """Tiny models train fastest on one thread; two threads on a busy 2-core machine can be 100x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def regression_problem(n=96, seed=0):

@@ -12,7 +12,7 @@ from matplotlib.patches import Circle, Rectangle
 
 from course_utils import data, gradients
 from course_utils.figures.common import (
-    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
+    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, RED,
     _arrow, _box, _canvas, _note,
 )
 

@@ -1,0 +1,23 @@
+"""Checkers for the notebooks' exercises.
+
+Each checker calls the student's function on several seeded cases, compares the result with the
+course's reference, and answers like a patient teaching assistant: which case failed, what was
+expected, and -- when the wrong answer matches a classic mistake -- a hint naming that mistake.
+A failure raises `ExerciseFailed`, which Jupyter shows as the message alone, without a traceback
+into this module. A pass prints one line and returns True.
+
+The engine lives in `engine`; each chapter's checkers in `ch01`, `ch02`, ...; notebooks call them
+from here, e.g. `exercises.check_rnn_step(rnn_step)`.
+"""
+
+from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_function, check_gradient_dict
+from course_utils.exercises.ch01 import check_iterative_forecast, check_naive_forecast, check_rnn_layer, check_rnn_step
+from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rnn_step_backward
+from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
+
+__all__ = [
+    "Case", "ExerciseFailed", "Mistake", "check_function", "check_gradient_dict",
+    "check_rnn_step", "check_rnn_layer", "check_naive_forecast", "check_iterative_forecast",
+    "check_rnn_step_backward", "check_bptt", "check_clip_by_norm",
+    "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end",
+]

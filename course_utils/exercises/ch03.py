@@ -1,0 +1,121 @@
+"""Chapter 03 checkers: gradients across time (scalar products and Jacobians)."""
+
+import numpy as np
+
+from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_function
+
+
+# ---------------------------------------------------------------- chapter 03: gradients across time
+
+
+def _length_hint(name, student_fn, cases, short_shape, hint):
+    """Before the full check: if the answer has `short_shape(*args)` -- one entry too few -- say why.
+
+    Any other problem (an exception, another shape) is left to check_function to report.
+    """
+    for number, case in enumerate(cases, start=1):
+        try:
+            got = student_fn(*case.args)
+        except Exception:
+            return
+        if np.shape(got) == short_shape(*case.args):
+            raise ExerciseFailed(f"{name}, case {number} of {len(cases)} ({case.label}): "
+                                 f"got shape {np.shape(got)}, one entry too few.\nHint: {hint}")
+
+
+def _scalar_product_reference(dphi, w):
+    """g[k] = prod over the LAST k steps of dphi_s * w, k = 0..T; (T,) -> (T+1,)."""
+    return np.concatenate([[1.0], np.cumprod((np.asarray(dphi, dtype=np.float64) * w)[::-1])])
+
+
+def check_scalar_gradient(student_fn):
+    """Exercise: `scalar_gradient(dphi, w) -> g (T+1,)` with g[k] = dh_T/dh_{T-k} = prod of the last k dphi_s * w."""
+    rng = np.random.default_rng(500)
+    cases = [
+        Case("one step", (np.array([0.5]), 0.9)),
+        Case("tanh-like derivatives, w = 1.2", (rng.uniform(0.2, 1.0, size=6), 1.2)),
+        Case("a dead relu step in the middle", (np.array([1.0, 1.0, 0.0, 1.0, 1.0]), 1.5)),
+        Case("negative weight, ten steps", (rng.uniform(0.0, 0.25, size=10), -3.0)),
+    ]
+    mistakes = (
+        Mistake(lambda d, w: np.concatenate([[1.0], np.cumprod(d * w)]),
+                "you multiplied from the FIRST step forwards. Going k steps back from h_T crosses the LAST k "
+                "steps: reverse the factors (factors[::-1]) before the running product."),
+        Mistake(lambda d, w: np.concatenate([[1.0], np.cumprod(d[::-1])]),
+                "each step back multiplies by phi'(a_s) AND by the recurrent weight w."),
+        Mistake(lambda d, w: w ** np.arange(len(d) + 1.0),
+                "that is w**k: the activation's derivative phi'(a_s) is missing from each factor."),
+        Mistake(lambda d, w: np.concatenate([[1.0], np.cumsum((d * w)[::-1])]),
+                "the chain rule multiplies the factors; you added them (use np.cumprod, not np.cumsum)."),
+    )
+    _length_hint("scalar_gradient", student_fn, cases, lambda d, w: (len(d),),
+                 "g must start with g[0] = 1 (zero steps back: dh_T/dh_T = 1), so it has T + 1 entries.")
+    return check_function("scalar_gradient", student_fn, _scalar_product_reference, cases, mistakes)
+
+
+def _step_jacobian_reference(a, W_hh):
+    """dh_t/dh_{t-1} for a tanh layer, outputs first: diag(1 - tanh(a)^2) @ W_hh.T, (H, H)."""
+    return (1.0 - np.tanh(a) ** 2)[:, None] * W_hh.T
+
+
+def check_step_jacobian(student_fn):
+    """Exercise: `step_jacobian(a, W_hh) -> J (H, H)` with J[j, i] = dh_t[j]/dh_{t-1}[i] for h_t = tanh(a_t)."""
+    cases = []
+    for seed, H in enumerate([1, 3, 5]):
+        rng = np.random.default_rng(600 + seed)
+        cases.append(Case(f"H = {H}", (rng.normal(size=H), rng.normal(size=(H, H)))))
+    dphi = lambda a: 1.0 - np.tanh(a) ** 2  # noqa: E731
+    mistakes = (
+        Mistake(lambda a, W: dphi(a)[:, None] * W,
+                "row j of the Jacobian holds d h_t[j] / d h_{t-1}[i] = phi'(a_j) * W_hh[i, j]: "
+                "with row vectors that is diag(phi') @ W_hh.T, not diag(phi') @ W_hh."),
+        Mistake(lambda a, W: W.T * dphi(a)[None, :],
+                "the derivative multiplies the ROWS (outputs j), not the columns: diag(phi'(a)) @ W_hh.T."),
+        Mistake(lambda a, W: np.tanh(a)[:, None] * W.T,
+                "use the derivative of tanh, 1 - tanh(a)**2, not tanh(a) itself."),
+        Mistake(lambda a, W: W.T, "the activation's derivative diag(1 - tanh(a)**2) is missing."),
+    )
+    return check_function("step_jacobian", student_fn, _step_jacobian_reference, cases, mistakes)
+
+
+def _to_end_reference(J):
+    """Q[k] = dh_T/dh_{T-k} = J_T @ ... @ J_{T-k+1} for k = 0..T; J (T, H, H) -> Q (T+1, H, H)."""
+    T, H, _ = J.shape
+    Q = [np.eye(H)]
+    for k in range(1, T + 1):
+        Q.append(Q[-1] @ J[T - k])
+    return np.array(Q)
+
+
+def _to_end_wrong_order(J):
+    T, H, _ = J.shape
+    Q = [np.eye(H)]
+    for k in range(1, T + 1):
+        Q.append(J[T - k] @ Q[-1])
+    return np.array(Q)
+
+
+def _from_start(J):
+    Q = [np.eye(J.shape[1])]
+    for s in range(len(J)):
+        Q.append(J[s] @ Q[-1])
+    return np.array(Q)
+
+
+def check_jacobian_to_end(student_fn):
+    """Exercise: `jacobian_to_end(J) -> Q (T+1, H, H)` with Q[k] = dh_T/dh_{T-k}, from step Jacobians J (T, H, H)."""
+    cases = []
+    for seed, (T, H) in enumerate([(1, 2), (3, 3), (6, 4)]):
+        rng = np.random.default_rng(700 + seed)
+        cases.append(Case(f"T = {T}, H = {H}", (rng.normal(size=(T, H, H)) * 0.7,)))
+    mistakes = (
+        Mistake(_to_end_wrong_order,
+                "matrix products do not commute: extend with Q[k] = Q[k-1] @ J[T-k] (the new, older Jacobian on "
+                "the RIGHT), not J[T-k] @ Q[k-1]."),
+        Mistake(_from_start,
+                "those are dh_k/dh_0, products from the START. Q[k] must end at h_T: Q[k] = dh_T/dh_{T-k}, "
+                "built from the last Jacobian backwards."),
+    )
+    _length_hint("jacobian_to_end", student_fn, cases, lambda J: J.shape,
+                 "Q[0] must be the identity (zero steps back), so Q has T + 1 matrices.")
+    return check_function("jacobian_to_end", student_fn, _to_end_reference, cases, mistakes)
