@@ -78,3 +78,20 @@ def test_build_writes_strips_outputs_and_keeps_edits(tmp_path):
 def test_build_rejects_missing_source(tmp_path):
     with pytest.raises(ValueError, match="src_dir must be a folder"):
         student.build(tmp_path / "nope", tmp_path / "out")
+
+
+def test_course_notebooks_have_exercises_and_build(tmp_path):
+    """Every chapter notebook has at least three exercises, each followed by a checker call."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "notebooks"
+    written, kept = student.build(src, tmp_path)
+    assert written and not kept
+    for name in written:
+        cells = json.loads((tmp_path / name).read_text())["cells"]
+        code = [c["source"] for c in cells if c["cell_type"] == "code"]
+        exercise_cells = [i for i, s in enumerate(code) if "raise NotImplementedError(" in s]
+        assert len(exercise_cells) >= 3, f"{name}: {len(exercise_cells)} exercises"
+        for i in exercise_cells:
+            assert "exercises.check_" in code[i + 1], f"{name}: exercise cell {i} is not followed by a checker"
+            compile(code[i], name, "exec")
