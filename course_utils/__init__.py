@@ -8,6 +8,9 @@ Modules
 seed       set_seed: one call seeds random, numpy and torch
 data       synthetic and real time series, splits and forecasting targets
 rnn        the recurrent layer in numpy, forward and backward (BPTT, truncation), = torch.nn.RNN
+lstm       the LSTM layer in numpy (gates f, i, o, candidate g; optional peepholes), = torch.nn.LSTM
+gru        the GRU layer in numpy, torch's form and the textbook form, = torch.nn.GRU
+bidirectional  forward and time-reversed passes over any layer, = torch's bidirectional=True
 gradcheck  centred finite differences and relative error
 gradients  clipping, the scalar model, Jacobian products across time, chapter 03's torch classifiers
 forecast   the torch forecasting models of chapter 01 and their recipes
