@@ -1,4 +1,4 @@
-"""Time series for the forecasting chapters.
+"""Data for the course: time series to forecast and long-dependency tasks.
 
 Shapes are batch-first: a batch of series is `(N, T, 1)` (N series, T time steps, one feature).
 
@@ -7,6 +7,7 @@ Shapes are batch-first: a batch of series is `(N, T, 1)` (N series, T time steps
   (7,000 / 2,000 / 1,000 of 10,000 series).
 - `single_step_data`, `multi_step_data` and `seq2seq_targets` build the three forecasting targets.
 - `load_sunspots` and `windows` give a real series (monthly sunspot numbers) and its sliding windows.
+- `recall_first_symbol` and `adding_problem` are long-dependency tasks (chapters 03 and 04).
 """
 
 from pathlib import Path
@@ -173,3 +174,31 @@ def recall_first_symbol(n_samples, T, *, n_symbols=4, n_distractors=4, seed=0):
         noise = rng.integers(0, n_distractors, size=(n_samples, T - 1))  # (N, T-1)
         X[rows[:, None], np.arange(1, T), n_symbols + noise] = 1.0
     return RecallTask(X, y.astype(np.int64))
+
+
+def adding_problem(n_samples, T, *, seed=0):
+    """The adding problem: add the two marked values of a sequence of random numbers.
+
+    Each step has D = 2 features: a value v_t ~ U[0, 1) and a marker that is 1 at exactly two
+    steps, one drawn from the first half [0, T//2) and one from the second half [T//2, T), and 0
+    elsewhere. The target is the sum of the two marked values, so a model reading the sequence
+    must carry the first one across at least T - T//2 steps. Predicting the constant 1.0 scores an
+    expected MSE of 1/6 (the variance of a sum of two uniforms): the baseline to beat.
+
+    Returns X (n_samples, T, 2) float32 and y (n_samples, 1) float32; the same seed gives the same data.
+    """
+    _check_positive_int("n_samples", n_samples)
+    _check_positive_int("T", T)
+    if T < 2:
+        raise ValueError(f"T must be at least 2 (two marked steps), got {T}")
+    rng = np.random.default_rng(seed)
+    values = rng.random((n_samples, T))  # (N, T)
+    half = T // 2
+    first = rng.integers(0, half, size=n_samples)  # (N,)
+    second = rng.integers(half, T, size=n_samples)  # (N,)
+    rows = np.arange(n_samples)
+    markers = np.zeros((n_samples, T))
+    markers[rows, first] = markers[rows, second] = 1.0
+    X = np.stack([values, markers], axis=2).astype(np.float32)  # (N, T, 2)
+    y = (values[rows, first] + values[rows, second])[:, None].astype(np.float32)  # (N, 1)
+    return X, y

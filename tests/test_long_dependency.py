@@ -1,4 +1,4 @@
-"""The long-dependency task (data.recall_first_symbol) and the torch classifier trained on it."""
+"""The long-dependency tasks (data.recall_first_symbol, data.adding_problem) and the torch classifier."""
 
 import numpy as np
 import pytest
@@ -118,3 +118,18 @@ def test_train_classifier_rejects_bad_settings(kwargs, match):
         gradients.train_classifier(model, task.X, task.y, **kwargs)
     with pytest.raises(ValueError, match=r"X must be \(N, T, D\) and y \(N,\)"):
         gradients.train_classifier(model, task.X[0], task.y)
+
+
+def test_adding_problem_marks_two_values_and_sums_them():
+    X, y = data.adding_problem(500, 30, seed=3)
+    assert X.shape == (500, 30, 2) and y.shape == (500, 1) and X.dtype == y.dtype == np.float32
+    markers = X[:, :, 1]
+    assert np.all(markers.sum(axis=1) == 2)
+    assert np.all(markers[:, :15].sum(axis=1) == 1) and np.all(markers[:, 15:].sum(axis=1) == 1)
+    np.testing.assert_allclose(y[:, 0], (X[:, :, 0] * markers).sum(axis=1), rtol=1e-6)
+    assert np.all((X[:, :, 0] >= 0) & (X[:, :, 0] < 1))
+    big_X, big_y = data.adding_problem(20_000, 10, seed=0)
+    assert abs(np.mean((big_y - 1.0) ** 2) - 1 / 6) < 0.01  # the constant-1.0 baseline
+    np.testing.assert_array_equal(data.adding_problem(5, 8, seed=1)[0], data.adding_problem(5, 8, seed=1)[0])
+    with pytest.raises(ValueError, match="T must be at least 2"):
+        data.adding_problem(5, 1)
