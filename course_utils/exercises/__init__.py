@@ -14,10 +14,12 @@ from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_f
 from course_utils.exercises.ch01 import check_iterative_forecast, check_naive_forecast, check_rnn_layer, check_rnn_step
 from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rnn_step_backward
 from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
+from course_utils.exercises.ch04 import check_gru_step, check_lstm_step, check_parameter_count
 
 __all__ = [
     "Case", "ExerciseFailed", "Mistake", "check_function", "check_gradient_dict",
     "check_rnn_step", "check_rnn_layer", "check_naive_forecast", "check_iterative_forecast",
     "check_rnn_step_backward", "check_bptt", "check_clip_by_norm",
     "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end",
+    "check_lstm_step", "check_gru_step", "check_parameter_count",
 ]

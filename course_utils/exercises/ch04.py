@@ -1,0 +1,278 @@
+"""Chapter 04 checkers: the LSTM step, the (textbook) GRU step, counting a cell's parameters."""
+
+import numpy as np
+
+from course_utils import gru, lstm
+from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, _copy_args, _describe, check_function
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _call(name, where, student_fn, args):
+    """Run the student's function on copies of `args`, reporting "not implemented" or a crash like the engine."""
+    try:
+        return student_fn(*_copy_args(args))
+    except NotImplementedError:
+        raise ExerciseFailed(
+            f"{name}: not implemented yet.\n"
+            "Replace the `raise NotImplementedError(...)` line with your code, run that cell, then this one."
+        ) from None
+    except Exception as err:  # the student's code crashed: say where, not how deep
+        raise ExerciseFailed(
+            f"{where}: your function raised {type(err).__name__}: {err}\n"
+            "Check the shapes of the arrays you combine (print(x.shape) helps)."
+        ) from None
+
+
+# ---------------------------------------------------------------- chapter 04: the LSTM step
+
+
+def _lstm_cases():
+    cases = []
+    for seed, (N, D, H) in enumerate([(1, 1, 1), (3, 2, 4), (2, 5, 3), (4, 3, 2)]):
+        rng = np.random.default_rng(800 + seed)
+        p = {f"W_x{k}": rng.normal(size=(D, H)) for k in lstm.GATES}
+        p |= {f"W_h{k}": rng.normal(size=(H, H)) for k in lstm.GATES}
+        p |= {f"b_{k}": rng.normal(size=H) for k in lstm.GATES}
+        args = (rng.normal(size=(N, D)), rng.normal(size=(N, H)), 2.0 * rng.normal(size=(N, H)), p)
+        cases.append(Case(f"N={N}, D={D}, H={H}", args))
+    return cases
+
+
+def _lstm_reference(x, h_prev, c_prev, p):
+    h, c, _ = lstm.lstm_step_forward(x, h_prev, c_prev, p)
+    return h, c
+
+
+def _lstm_variant(*, act=None, forget=True, swap_if=False, h_from="tanh_c"):
+    """A wrong LSTM step: `act` overrides a gate's activation, e.g. {"f": np.tanh}."""
+    acts = {"f": _sigmoid, "i": _sigmoid, "g": np.tanh, "o": _sigmoid} | (act or {})
+
+    def step(x, h_prev, c_prev, p):
+        gate = {k: acts[k](x @ p[f"W_x{k}"] + h_prev @ p[f"W_h{k}"] + p[f"b_{k}"]) for k in lstm.GATES}
+        f, i = (gate["i"], gate["f"]) if swap_if else (gate["f"], gate["i"])
+        c = (f * c_prev if forget else c_prev) + i * gate["g"]
+        h = gate["o"] * {"tanh_c": np.tanh(c), "c": c, "tanh_c_prev": np.tanh(c_prev)}[h_from]
+        return h, c
+
+    return step
+
+
+def _lstm_swapped_outputs(x, h_prev, c_prev, p):
+    h, c = _lstm_reference(x, h_prev, c_prev, p)
+    return c, h
+
+
+LSTM_MISTAKES = (
+    Mistake(_lstm_swapped_outputs,
+            "you returned (c, h): the exercise asks for (h, c), the output first, then the cell state."),
+    Mistake(_lstm_variant(act={"f": np.tanh}),
+            "the forget gate is a valve between 0 (forget) and 1 (keep): f = sigmoid(...), not tanh(...)."),
+    Mistake(_lstm_variant(act={"i": np.tanh}),
+            "the input gate is a valve between 0 and 1: i = sigmoid(...), not tanh(...). Only the candidate g "
+            "uses tanh."),
+    Mistake(_lstm_variant(act={"o": np.tanh}),
+            "the output gate is a valve between 0 and 1: o = sigmoid(...), not tanh(...)."),
+    Mistake(_lstm_variant(act={"g": _sigmoid}),
+            "the candidate g is a value to write, between -1 and 1: g = tanh(...), not sigmoid(...). "
+            "The sigmoids are for the gates f, i, o."),
+    Mistake(_lstm_variant(forget=False),
+            "the forget gate is missing: c = f * c_prev + i * g, not c_prev + i * g. Without f the cell can "
+            "never forget anything."),
+    Mistake(_lstm_variant(swap_if=True),
+            "the input and forget gates swapped roles: f multiplies the old cell c_prev (what to keep), "
+            "i multiplies the candidate g (what to write): c = f * c_prev + i * g."),
+    Mistake(_lstm_variant(h_from="c"),
+            "your c is right, but h = o * tanh(c): squash the cell state with tanh before the output gate."),
+    Mistake(_lstm_variant(h_from="tanh_c_prev"),
+            "your c is right, but h uses the NEW cell state: h = o * tanh(c), with the c you just computed, "
+            "not c_prev."),
+)
+
+
+def _as_pair(where, got):
+    """The student's (h, c) as two float arrays, or a diagnosis of what came back instead."""
+    if not isinstance(got, (tuple, list)):
+        raise ExerciseFailed(f"{where}: expected a pair (h, c), got {_describe(got)}.\n"
+                             "End your function with `return h, c`.")
+    if len(got) != 2:
+        raise ExerciseFailed(f"{where}: expected a pair (h, c), got a {type(got).__name__} of {len(got)} items.\n"
+                             "Return just the new output and cell state: `return h, c` (no cache, no gates).")
+    arrays = []
+    for label, value in zip("hc", got):
+        if not isinstance(value, (np.ndarray, float, int, np.floating)):
+            raise ExerciseFailed(f"{where}: expected {label} to be a numpy array, got {_describe(value)}.")
+        arrays.append(np.asarray(value, dtype=np.float64))
+    return arrays
+
+
+def _close(a, b, atol):
+    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=0, atol=atol)
+
+
+def check_lstm_step(student_fn, *, atol=1e-8):
+    """Exercise: `lstm_step(x, h_prev, c_prev, p) -> (h, c)`, one LSTM step with the per-gate params p.
+
+    f, i, o = sigmoid(x @ W_x* + h_prev @ W_h* + b_*), g = tanh(...), c = f * c_prev + i * g, h = o * tanh(c).
+    """
+    name, cases = "lstm_step", _lstm_cases()
+    for number, case in enumerate(cases, start=1):
+        where = f"{name}, case {number} of {len(cases)} ({case.label})"
+        got = _as_pair(where, _call(name, where, student_fn, case.args))
+        expected = _lstm_reference(*case.args)
+        for label, value, want in zip("hc", got, expected):
+            if value.shape != want.shape:
+                raise ExerciseFailed(
+                    f"{where}: {label} has the wrong shape: expected {want.shape}, got {value.shape}.\n"
+                    "Both h and c are (N, H): one row per sequence in the batch, one column per unit."
+                )
+            if not np.all(np.isfinite(value)):
+                raise ExerciseFailed(f"{where}: {label} contains NaN or inf.\n"
+                                     "Look for an uninitialised array (np.empty) or an overflow in exp.")
+        wrong = [label for label, value, want in zip("hc", got, expected) if not _close(value, want, atol)]
+        if not wrong:
+            continue
+        for mistake in LSTM_MISTAKES:
+            guess = mistake.wrong(*_copy_args(case.args))
+            if all(_close(value, np.asarray(w, dtype=np.float64), atol) for value, w in zip(got, guess)):
+                raise ExerciseFailed(f"{where}: not quite.\nHint: {mistake.hint}")
+        first = wrong[0]
+        value, want = dict(zip("hc", got))[first], dict(zip("hc", expected))[first]
+        worst = np.unravel_index(np.argmax(np.abs(value - want)), want.shape)
+        advice = ("c is right, so look at h = o * tanh(c) and at the output gate o."
+                  if first == "h" else
+                  "Compute the gates one by one -- f, i, o with sigmoid, g with tanh, each from its own W_x*, "
+                  "W_h*, b_* -- then c = f * c_prev + i * g.")
+        raise ExerciseFailed(
+            f"{where}: {first} differs from the reference (largest gap at index {tuple(map(int, worst))}: "
+            f"expected {want[worst]:.6f}, got {value[worst]:.6f}).\n{advice}"
+        )
+    print(f"\u2713 {name}: all {len(cases)} cases match the reference (h and c). Well done!")
+    return True
+
+
+# ---------------------------------------------------------------- chapter 04: the GRU step (textbook form)
+
+
+def _gru_cases():
+    cases = []
+    # H > 1 first: with H = 1 (and no b_hg) the reset before and after the product coincide
+    for seed, (N, D, H) in enumerate([(3, 2, 4), (2, 5, 3), (5, 3, 2), (1, 1, 1)]):
+        rng = np.random.default_rng(900 + seed)
+        p = {f"W_x{k}": rng.normal(size=(D, H)) for k in gru.GATES}
+        p |= {f"W_h{k}": rng.normal(size=(H, H)) for k in gru.GATES}
+        p |= {f"b_{k}": rng.normal(size=H) for k in gru.GATES}
+        cases.append(Case(f"N={N}, D={D}, H={H}", (rng.normal(size=(N, D)), rng.normal(size=(N, H)), p)))
+    return cases
+
+
+def _gru_reference(x, h_prev, p):
+    return gru.gru_step_forward(x, h_prev, p, form="textbook")[0]
+
+
+def _gru_variant(*, z_act=_sigmoid, r_act=_sigmoid, keep_with_z=False, reset="before"):
+    """A wrong textbook GRU step."""
+
+    def step(x, h_prev, p):
+        z = z_act(x @ p["W_xz"] + h_prev @ p["W_hz"] + p["b_z"])
+        r = r_act(x @ p["W_xr"] + h_prev @ p["W_hr"] + p["b_r"])
+        recurrent = {"before": (r * h_prev) @ p["W_hg"], "after": r * (h_prev @ p["W_hg"]),
+                     "none": h_prev @ p["W_hg"]}[reset]
+        g = np.tanh(x @ p["W_xg"] + recurrent + p["b_g"])
+        return z * h_prev + (1 - z) * g if keep_with_z else (1 - z) * h_prev + z * g
+
+    return step
+
+
+GRU_MISTAKES = (
+    Mistake(_gru_variant(keep_with_z=True, reset="after"),
+            "that is torch's GRU (nn.GRU): z keeps the old state and the reset gate scales h_prev @ W_hg after "
+            "the product. This exercise is the textbook form: g = tanh(x @ W_xg + (r * h_prev) @ W_hg + b_g), "
+            "h = (1 - z) * h_prev + z * g."),
+    Mistake(_gru_variant(keep_with_z=True),
+            "z and (1 - z) are swapped. In the textbook form z = 1 writes the candidate: "
+            "h = (1 - z) * h_prev + z * g. (Your version, z * h_prev + (1 - z) * g, is torch's convention, "
+            "where z = 1 keeps the old state; the two differ by z -> 1 - z.)"),
+    Mistake(_gru_variant(reset="after"),
+            "the reset gate goes BEFORE the product in the textbook form: (r * h_prev) @ W_hg. "
+            "Scaling after the product, r * (h_prev @ W_hg), is torch's form -- a different function."),
+    Mistake(_gru_variant(reset="none"),
+            "the reset gate is missing from the candidate: g = tanh(x @ W_xg + (r * h_prev) @ W_hg + b_g)."),
+    Mistake(_gru_variant(z_act=np.tanh),
+            "the update gate mixes old state and candidate, so it must lie between 0 and 1: "
+            "z = sigmoid(...), not tanh(...)."),
+    Mistake(_gru_variant(r_act=np.tanh),
+            "the reset gate is a valve between 0 and 1: r = sigmoid(...), not tanh(...)."),
+)
+
+
+def check_gru_step(student_fn):
+    """Exercise: `gru_step(x, h_prev, p) -> h`, one GRU step in the textbook form (gru.py, form="textbook").
+
+    z, r = sigmoid(...), g = tanh(x @ W_xg + (r * h_prev) @ W_hg + b_g), h = (1 - z) * h_prev + z * g.
+    """
+    return check_function("gru_step", lambda *args: student_fn(*_copy_args(args)), _gru_reference,
+                          _gru_cases(), GRU_MISTAKES)
+
+
+# ---------------------------------------------------------------- chapter 04: counting parameters
+
+GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def _count_reference(cell, D, H):
+    """Our parameterisation: per gate (or the plain RNN's one block) W_x (D, H), W_h (H, H), one bias (H,)."""
+    return GATE_COUNT[cell] * (D * H + H * H + H)
+
+
+COUNT_MISTAKES = (
+    Mistake(lambda cell, D, H: GATE_COUNT[cell] * (D * H + H * H + 2 * H),
+            "that is torch's count: nn.RNN/nn.LSTM/nn.GRU keep TWO bias vectors per gate (bias_ih and bias_hh). "
+            "For the RNN and LSTM they only ever appear as a sum, so one bias per gate does the same job -- "
+            "our layers store b = b_ih + b_hh. (In torch's GRU the candidate's second bias sits inside "
+            "r * (...), which is why gru.py's torch form keeps b_hg.) Count one bias per gate here."),
+    Mistake(lambda cell, D, H: GATE_COUNT[cell] * (D * H + H * H),
+            "the biases are missing: each gate also has a bias vector of H entries."),
+    Mistake(lambda cell, D, H: GATE_COUNT[cell] * (D * H + H),
+            "the recurrent weights are missing: each gate also has W_h* of shape (H, H), H * H entries."),
+    Mistake(lambda cell, D, H: {"rnn": 1, "lstm": 3, "gru": 4}[cell] * (D * H + H * H + H),
+            "the gate counts are swapped: the LSTM has FOUR blocks (f, i, g, o), the GRU THREE (z, r, g)."),
+    Mistake(lambda cell, D, H: GATE_COUNT[cell] * (2 * D * H + H),
+            "the recurrent matrix W_h* maps the old state to the units: it is (H, H), H * H entries, not D * H."),
+    Mistake(lambda cell, D, H: GATE_COUNT[cell] * (D * H + H * H) + H,
+            "each gate has its own bias: count GATES * H bias entries, not just H."),
+)
+
+
+def check_parameter_count(student_fn):
+    """Exercise: `count_params(cell, D, H) -> int` for cell in "rnn", "lstm", "gru", in our parameterisation.
+
+    One block per gate of W_x (D, H), W_h (H, H) and ONE bias (H,): rnn D*H + H*H + H, lstm 4x, gru 3x.
+    """
+    name = "count_params"
+    sizes = [("rnn", 3, 5), ("lstm", 3, 5), ("gru", 3, 5), ("rnn", 1, 1), ("lstm", 10, 20), ("gru", 7, 2),
+             ("lstm", 1, 64), ("gru", 128, 32)]
+    cases = [Case(f"cell={cell!r}, D={D}, H={H}", (cell, D, H)) for cell, D, H in sizes]
+    for number, case in enumerate(cases, start=1):
+        where = f"{name}, case {number} of {len(cases)} ({case.label})"
+        got = _call(name, where, student_fn, case.args)
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer, float, np.floating)):
+            raise ExerciseFailed(f"{where}: expected a whole number (an int), got {_describe(got)}.")
+        if not float(got).is_integer():
+            raise ExerciseFailed(f"{where}: a parameter count is a whole number, got {got!r}.\n"
+                                 "Use integer arithmetic (* and +, or // rather than /).")
+        got, expected = int(got), _count_reference(*case.args)
+        if got == expected:
+            continue
+        for mistake in COUNT_MISTAKES:
+            if got == mistake.wrong(*case.args):
+                raise ExerciseFailed(f"{where}: expected {expected}, got {got}: not quite.\nHint: {mistake.hint}")
+        raise ExerciseFailed(
+            f"{where}: expected {expected}, got {got}.\n"
+            "List every array of one gate with its shape -- W_x (D, H), W_h (H, H), b (H,) -- add up their "
+            "sizes, then multiply by the number of gates (rnn 1, lstm 4, gru 3)."
+        )
+    print(f"\u2713 {name}: all {len(cases)} cases match. Well done!")
+    return True
