@@ -11,6 +11,7 @@ rnn        the recurrent layer in numpy, forward and backward (BPTT, truncation)
 lstm       the LSTM layer in numpy (gates f, i, o, candidate g; optional peepholes), = torch.nn.LSTM
 gru        the GRU layer in numpy, torch's form and the textbook form, = torch.nn.GRU
 bidirectional  forward and time-reversed passes over any layer, = torch's bidirectional=True
+torch_weights  checks and float64 conversion shared by the layers' params_from_torch
 gradcheck  centred finite differences and relative error
 gradients  clipping, the scalar model, Jacobian products across time, chapter 03's torch classifiers
 forecast   the torch forecasting models of chapter 01 and their recipes

@@ -36,6 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.torch_weights import check_single_layer, to_numpy
+
 FORMS = ("torch", "textbook")
 GATES = ("z", "r", "g")  # our stacking order inside the (., 3H) input matrix
 TORCH_GATES = ("r", "z", "g")  # torch's row-block order (r, z, n)
@@ -112,17 +114,7 @@ def params_from_torch(module):
     """
     import torch
 
-    if not isinstance(module, torch.nn.GRU):
-        raise ValueError(f"module must be a torch.nn.GRU, got {type(module).__name__}")
-    if module.num_layers != 1 or module.bidirectional or not module.batch_first:
-        raise ValueError(
-            "module must be nn.GRU(num_layers=1, bidirectional=False, batch_first=True), got "
-            f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
-            f"batch_first={module.batch_first}"
-        )
-
-    def to_numpy(t):
-        return t.detach().cpu().to(torch.float64).numpy().copy()
+    check_single_layer(module, torch.nn.GRU)
 
     H = module.hidden_size
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (3H, D), (3H, H)

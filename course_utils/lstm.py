@@ -33,6 +33,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.torch_weights import check_single_layer, to_numpy
+
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
 TORCH_GATES = ("i", "f", "g", "o")  # the order of the row blocks in torch's weight_ih_l0
 PEEPHOLES = ("w_cf", "w_ci", "w_co")
@@ -108,17 +110,7 @@ def params_from_torch(module):
     """
     import torch
 
-    if not isinstance(module, torch.nn.LSTM):
-        raise ValueError(f"module must be a torch.nn.LSTM, got {type(module).__name__}")
-    if module.num_layers != 1 or module.bidirectional or not module.batch_first or module.proj_size:
-        raise ValueError(
-            "module must be nn.LSTM(num_layers=1, bidirectional=False, batch_first=True, proj_size=0), got "
-            f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
-            f"batch_first={module.batch_first}, proj_size={module.proj_size}"
-        )
-
-    def to_numpy(t):
-        return t.detach().cpu().to(torch.float64).numpy().copy()
+    check_single_layer(module, torch.nn.LSTM)
 
     H = module.hidden_size
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (4H, D), (4H, H)

@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.torch_weights import check_single_layer, to_numpy
+
 ACTIVATIONS = {
     "tanh": np.tanh,
     "relu": lambda a: np.maximum(a, 0.0),
@@ -77,17 +79,7 @@ def params_from_torch(module):
     """
     import torch
 
-    if not isinstance(module, torch.nn.RNN):
-        raise ValueError(f"module must be a torch.nn.RNN, got {type(module).__name__}")
-    if module.num_layers != 1 or module.bidirectional or not module.batch_first:
-        raise ValueError(
-            "module must be nn.RNN(num_layers=1, bidirectional=False, batch_first=True), got "
-            f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
-            f"batch_first={module.batch_first}"
-        )
-
-    def to_numpy(t):
-        return t.detach().cpu().to(torch.float64).numpy().copy()
+    check_single_layer(module, torch.nn.RNN)
 
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (H, D), (H, H)
     b_h = np.zeros(W_hh.shape[0])

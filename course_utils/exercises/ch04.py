@@ -3,7 +3,9 @@
 import numpy as np
 
 from course_utils import gru, lstm
-from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, _copy_args, _describe, check_function
+from course_utils.exercises.engine import (
+    Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
+)
 
 
 def _sigmoid(a):
@@ -11,19 +13,8 @@ def _sigmoid(a):
 
 
 def _call(name, where, student_fn, args):
-    """Run the student's function on copies of `args`, reporting "not implemented" or a crash like the engine."""
-    try:
-        return student_fn(*_copy_args(args))
-    except NotImplementedError:
-        raise ExerciseFailed(
-            f"{name}: not implemented yet.\n"
-            "Replace the `raise NotImplementedError(...)` line with your code, run that cell, then this one."
-        ) from None
-    except Exception as err:  # the student's code crashed: say where, not how deep
-        raise ExerciseFailed(
-            f"{where}: your function raised {type(err).__name__}: {err}\n"
-            "Check the shapes of the arrays you combine (print(x.shape) helps)."
-        ) from None
+    """Run the student's function on copies of `args`, so changing them in place cannot corrupt the reference."""
+    return call_student(name, where, student_fn, _copy_args(args))
 
 
 # ---------------------------------------------------------------- chapter 04: the LSTM step

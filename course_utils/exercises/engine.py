@@ -33,6 +33,22 @@ def _describe(x):
     return f"array of shape {x.shape}" if isinstance(x, np.ndarray) else f"{type(x).__name__}"
 
 
+def call_student(name, where, student_fn, args):
+    """Run the student's function; turn "not implemented" and crashes into a short ExerciseFailed."""
+    try:
+        return student_fn(*args)
+    except NotImplementedError:
+        raise ExerciseFailed(
+            f"{name}: not implemented yet.\n"
+            "Replace the `raise NotImplementedError(...)` line with your code, run that cell, then this one."
+        ) from None
+    except Exception as err:  # the student's code crashed: say where, not how deep
+        raise ExerciseFailed(
+            f"{where}: your function raised {type(err).__name__}: {err}\n"
+            "Check the shapes of the arrays you combine (print(x.shape) helps)."
+        ) from None
+
+
 def check_function(name, student_fn, reference, cases, mistakes=(), *, atol=1e-8):
     """Compare `student_fn(*case.args)` with `reference(*case.args)` on every case.
 
@@ -40,18 +56,7 @@ def check_function(name, student_fn, reference, cases, mistakes=(), *, atol=1e-8
     """
     for number, case in enumerate(cases, start=1):
         where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        try:
-            got = student_fn(*case.args)
-        except NotImplementedError:
-            raise ExerciseFailed(
-                f"{name}: not implemented yet.\n"
-                "Replace the `raise NotImplementedError(...)` line with your code, run that cell, then this one."
-            ) from None
-        except Exception as err:  # the student's code crashed: say where, not how deep
-            raise ExerciseFailed(
-                f"{where}: your function raised {type(err).__name__}: {err}\n"
-                "Check the shapes of the arrays you combine (print(x.shape) helps)."
-            ) from None
+        got = call_student(name, where, student_fn, case.args)
         expected = reference(*case.args)
         if not isinstance(got, (np.ndarray, float, int, np.floating)):
             raise ExerciseFailed(f"{where}: expected a numpy array, got {_describe(got)}.")
@@ -110,18 +115,7 @@ def check_gradient_dict(name, student_fn, reference, cases, mistakes=(), *, shap
         where = f"{name}, case {number} of {len(cases)} ({case.label})"
         expected = reference(*_copy_args(case.args))
         given = _copy_args(case.args)
-        try:
-            got = student_fn(*given)
-        except NotImplementedError:
-            raise ExerciseFailed(
-                f"{name}: not implemented yet.\n"
-                "Replace the `raise NotImplementedError(...)` line with your code, run that cell, then this one."
-            ) from None
-        except Exception as err:
-            raise ExerciseFailed(
-                f"{where}: your function raised {type(err).__name__}: {err}\n"
-                "Check the shapes of the arrays you combine (print(x.shape) helps)."
-            ) from None
+        got = call_student(name, where, student_fn, given)
         if not _same_args(given, case.args):
             raise ExerciseFailed(
                 f"{where}: your function changed its input arrays in place.\n"
