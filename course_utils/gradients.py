@@ -38,6 +38,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from course_utils.rnn import sigmoid
+
+
 # ---------------------------------------------------------------- clipping
 
 
@@ -83,20 +86,16 @@ def clip_by_norm(grads, max_norm):
 # ---------------------------------------------------------------- activations, written on a = pre-activation
 
 
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
 ACTIVATIONS = {
     "tanh": np.tanh,
-    "sigmoid": _sigmoid,
+    "sigmoid": sigmoid,
     "relu": lambda a: np.maximum(a, 0.0),
     "linear": lambda a: a,
 }
 
 DERIVATIVES = {  # phi'(a)
     "tanh": lambda a: 1.0 - np.tanh(a) ** 2,
-    "sigmoid": lambda a: _sigmoid(a) * (1.0 - _sigmoid(a)),
+    "sigmoid": lambda a: sigmoid(a) * (1.0 - sigmoid(a)),
     "relu": lambda a: (a > 0).astype(np.float64),  # 0 at a = 0, like torch
     "linear": lambda a: np.ones_like(a, dtype=np.float64),
 }

@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.rnn import sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 FORMS = ("torch", "textbook")
@@ -48,10 +49,6 @@ def param_names(form="torch"):
     _check_form(form)
     names = [f"W_x{k}" for k in GATES] + [f"W_h{k}" for k in GATES] + [f"b_{k}" for k in GATES]
     return names + ["b_hg"] if form == "torch" else names
-
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 class StepCache(NamedTuple):

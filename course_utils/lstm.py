@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.rnn import sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
@@ -44,10 +45,6 @@ def param_names(*, peephole=False):
     """The keys of an LSTM's params dict, in a fixed order."""
     names = [f"W_x{k}" for k in GATES] + [f"W_h{k}" for k in GATES] + [f"b_{k}" for k in GATES]
     return names + list(PEEPHOLES) if peephole else names
-
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 class StepCache(NamedTuple):

@@ -22,6 +22,11 @@ import numpy as np
 
 from course_utils.torch_weights import check_single_layer, to_numpy
 
+def sigmoid(a):
+    """The logistic function 1 / (1 + exp(-a)): the valve of every LSTM and GRU gate."""
+    return 1.0 / (1.0 + np.exp(-a))
+
+
 ACTIVATIONS = {
     "tanh": np.tanh,
     "relu": lambda a: np.maximum(a, 0.0),

@@ -3,13 +3,18 @@
 import numpy as np
 
 from course_utils import gru, lstm
+from course_utils.rnn import sigmoid
 from course_utils.exercises.engine import (
     Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
 )
 
 
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+def _random_gate_params(rng, D, H, gates):
+    """Normal random W_x*, W_h* and b_* for every gate: large enough that a wrong formula shows."""
+    p = {f"W_x{k}": rng.normal(size=(D, H)) for k in gates}
+    p |= {f"W_h{k}": rng.normal(size=(H, H)) for k in gates}
+    p |= {f"b_{k}": rng.normal(size=H) for k in gates}
+    return p
 
 
 def _call(name, where, student_fn, args):
@@ -24,9 +29,7 @@ def _lstm_cases():
     cases = []
     for seed, (N, D, H) in enumerate([(1, 1, 1), (3, 2, 4), (2, 5, 3), (4, 3, 2)]):
         rng = np.random.default_rng(800 + seed)
-        p = {f"W_x{k}": rng.normal(size=(D, H)) for k in lstm.GATES}
-        p |= {f"W_h{k}": rng.normal(size=(H, H)) for k in lstm.GATES}
-        p |= {f"b_{k}": rng.normal(size=H) for k in lstm.GATES}
+        p = _random_gate_params(rng, D, H, lstm.GATES)
         args = (rng.normal(size=(N, D)), rng.normal(size=(N, H)), 2.0 * rng.normal(size=(N, H)), p)
         cases.append(Case(f"N={N}, D={D}, H={H}", args))
     return cases
@@ -39,7 +42,7 @@ def _lstm_reference(x, h_prev, c_prev, p):
 
 def _lstm_variant(*, act=None, forget=True, swap_if=False, h_from="tanh_c"):
     """A wrong LSTM step: `act` overrides a gate's activation, e.g. {"f": np.tanh}."""
-    acts = {"f": _sigmoid, "i": _sigmoid, "g": np.tanh, "o": _sigmoid} | (act or {})
+    acts = {"f": sigmoid, "i": sigmoid, "g": np.tanh, "o": sigmoid} | (act or {})
 
     def step(x, h_prev, c_prev, p):
         gate = {k: acts[k](x @ p[f"W_x{k}"] + h_prev @ p[f"W_h{k}"] + p[f"b_{k}"]) for k in lstm.GATES}
@@ -66,7 +69,7 @@ LSTM_MISTAKES = (
             "uses tanh."),
     Mistake(_lstm_variant(act={"o": np.tanh}),
             "the output gate is a valve between 0 and 1: o = sigmoid(...), not tanh(...)."),
-    Mistake(_lstm_variant(act={"g": _sigmoid}),
+    Mistake(_lstm_variant(act={"g": sigmoid}),
             "the candidate g is a value to write, between -1 and 1: g = tanh(...), not sigmoid(...). "
             "The sigmoids are for the gates f, i, o."),
     Mistake(_lstm_variant(forget=False),
@@ -152,9 +155,7 @@ def _gru_cases():
     # H > 1 first: with H = 1 (and no b_hg) the reset before and after the product coincide
     for seed, (N, D, H) in enumerate([(3, 2, 4), (2, 5, 3), (5, 3, 2), (1, 1, 1)]):
         rng = np.random.default_rng(900 + seed)
-        p = {f"W_x{k}": rng.normal(size=(D, H)) for k in gru.GATES}
-        p |= {f"W_h{k}": rng.normal(size=(H, H)) for k in gru.GATES}
-        p |= {f"b_{k}": rng.normal(size=H) for k in gru.GATES}
+        p = _random_gate_params(rng, D, H, gru.GATES)
         cases.append(Case(f"N={N}, D={D}, H={H}", (rng.normal(size=(N, D)), rng.normal(size=(N, H)), p)))
     return cases
 
@@ -163,7 +164,7 @@ def _gru_reference(x, h_prev, p):
     return gru.gru_step_forward(x, h_prev, p, form="textbook")[0]
 
 
-def _gru_variant(*, z_act=_sigmoid, r_act=_sigmoid, keep_with_z=False, reset="before"):
+def _gru_variant(*, z_act=sigmoid, r_act=sigmoid, keep_with_z=False, reset="before"):
     """A wrong textbook GRU step."""
 
     def step(x, h_prev, p):
