@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.rnn import sigmoid
+from course_utils.rnn import as_state, sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 FORMS = ("torch", "textbook")
@@ -214,22 +214,13 @@ def _param_grads(x, h_prev, r, da, dhg, form):
     return grads
 
 
-def _as_state(value, name, N, H):
-    if value is None:
-        return np.zeros((N, H))
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != (N, H):
-        raise ValueError(f"{name} must have shape (N={N}, H={H}), got {value.shape}")
-    return value
-
-
 def gru_step_forward(x, h_prev, params, *, form="torch"):
     """One time step. x: (N, D), h_prev: (N, H). Returns (h, cache) with h: (N, H)."""
     D, H = _check_params(params, form)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != D:
         raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
-    h_prev = _as_state(h_prev, "h_prev", x.shape[0], H)
+    h_prev = as_state(h_prev, "h_prev", x.shape[0], H)
     W_x, b = _stacked_x(params)
     z, r, g, hg, h = _step(x @ W_x + b, h_prev, params, form)
     return h, StepCache(x, h_prev, z, r, g, hg, h, params, form)
@@ -262,7 +253,7 @@ def gru_forward(X, params, *, h0=None, form="torch"):
     if X.ndim != 3 or X.shape[2] != D:
         raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
     N, T, _ = X.shape
-    h0 = _as_state(h0, "h0", N, H)
+    h0 = as_state(h0, "h0", N, H)
 
     W_x, b = _stacked_x(params)
     AX = X @ W_x + b  # (N, T, 3H): the input terms of every step in one product

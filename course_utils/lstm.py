@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.rnn import sigmoid
+from course_utils.rnn import as_state, sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
@@ -204,15 +204,6 @@ def _unstack(dW_x, dW_h, db, H):
     return grads
 
 
-def _as_state(value, name, N, H):
-    if value is None:
-        return np.zeros((N, H))
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != (N, H):
-        raise ValueError(f"{name} must have shape (N={N}, H={H}), got {value.shape}")
-    return value
-
-
 def lstm_step_forward(x, h_prev, c_prev, params):
     """One time step for a mini-batch. x: (N, D), h_prev and c_prev: (N, H).
 
@@ -222,8 +213,8 @@ def lstm_step_forward(x, h_prev, c_prev, params):
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != D:
         raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
-    h_prev = _as_state(h_prev, "h_prev", x.shape[0], H)
-    c_prev = _as_state(c_prev, "c_prev", x.shape[0], H)
+    h_prev = as_state(h_prev, "h_prev", x.shape[0], H)
+    c_prev = as_state(c_prev, "c_prev", x.shape[0], H)
     W_x, W_h, b = _stacked(params)
     a = x @ W_x + h_prev @ W_h + b  # (N, 4H): all four gates' pre-activations in one product
     f, i, g, o, c, h = _step(a, c_prev, params, peephole)
@@ -265,7 +256,7 @@ def lstm_forward(X, params, *, h0=None, c0=None):
     if X.ndim != 3 or X.shape[2] != D:
         raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
     N, T, _ = X.shape
-    h0, c0 = _as_state(h0, "h0", N, H), _as_state(c0, "c0", N, H)
+    h0, c0 = as_state(h0, "h0", N, H), as_state(c0, "c0", N, H)
 
     W_x, W_h, b = _stacked(params)
     XW = X @ W_x + b  # (N, T, 4H): the input terms of every step in one product
@@ -295,7 +286,7 @@ def lstm_backward(dout, cache, *, dc_last=None):
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape != (N, T, H):
         raise ValueError(f"dout must have shape (N, T, H)=({N}, {T}, {H}) like the layer's output, got {dout.shape}")
-    dc = _as_state(dc_last, "dc_last", N, H)
+    dc = as_state(dc_last, "dc_last", N, H)
 
     W_x, W_h, _ = _stacked(params)
     C_prev = np.concatenate([cache.c0[:, None], cache.C[:, :-1]], axis=1)  # (N, T, H): c_{t-1}

@@ -109,6 +109,16 @@ def _check_params(params):
     return D, H
 
 
+def as_state(value, name, N, H):
+    """A state argument as a float64 (N, H) array: zeros when None, a clear ValueError when mis-shaped."""
+    if value is None:
+        return np.zeros((N, H))
+    value = np.asarray(value, dtype=np.float64)
+    if value.shape != (N, H):
+        raise ValueError(f"{name} must have shape (N={N}, H={H}), got {value.shape}")
+    return value
+
+
 def _check_activation(activation):
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
@@ -143,11 +153,7 @@ def rnn_forward(X, params, *, h0=None, activation="tanh"):
     if X.ndim != 3 or X.shape[2] != D:
         raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
     N, T, _ = X.shape
-    if h0 is None:
-        h0 = np.zeros((N, H))
-    h0 = np.asarray(h0, dtype=np.float64)
-    if h0.shape != (N, H):
-        raise ValueError(f"h0 must have shape (N={N}, H={H}), got {h0.shape}")
+    h0 = as_state(h0, "h0", N, H)
 
     phi = ACTIVATIONS[activation]
     # The input term does not depend on the state: compute it for all steps in one product.
