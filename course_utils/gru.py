@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.rnn import as_state, sigmoid
+from course_utils.rnn import as_output_gradient, as_state, sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 FORMS = ("torch", "textbook")
@@ -275,9 +275,7 @@ def gru_backward(dout, cache):
         raise ValueError(f"cache must be the GRUCache returned by gru_forward, got {type(cache).__name__}")
     X, params, form = cache.X, cache.params, cache.form
     N, T, H = cache.H.shape
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, T, H):
-        raise ValueError(f"dout must have shape (N, T, H)=({N}, {T}, {H}) like the layer's output, got {dout.shape}")
+    dout = as_output_gradient(dout, N, T, H)
 
     H_prev = np.concatenate([cache.h0[:, None], cache.H[:, :-1]], axis=1)  # (N, T, H): h_{t-1}
     dA, dHG = np.empty((N, T, 3 * H)), np.empty((N, T, H))

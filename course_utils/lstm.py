@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.rnn import as_state, sigmoid
+from course_utils.rnn import as_output_gradient, as_state, sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
@@ -283,9 +283,7 @@ def lstm_backward(dout, cache, *, dc_last=None):
         raise ValueError(f"cache must be the LSTMCache returned by lstm_forward, got {type(cache).__name__}")
     X, params, peephole = cache.X, cache.params, cache.peephole
     N, T, H = cache.H.shape
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, T, H):
-        raise ValueError(f"dout must have shape (N, T, H)=({N}, {T}, {H}) like the layer's output, got {dout.shape}")
+    dout = as_output_gradient(dout, N, T, H)
     dc = as_state(dc_last, "dc_last", N, H)
 
     W_x, W_h, _ = _stacked(params)

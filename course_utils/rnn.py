@@ -119,6 +119,14 @@ def as_state(value, name, N, H):
     return value
 
 
+def as_output_gradient(dout, N, T, H):
+    """dL/dH_all as a float64 (N, T, H) array, or a clear ValueError if it does not match the output."""
+    dout = np.asarray(dout, dtype=np.float64)
+    if dout.shape != (N, T, H):
+        raise ValueError(f"dout must have shape (N, T, H)=({N}, {T}, {H}) like the layer's output, got {dout.shape}")
+    return dout
+
+
 def _check_activation(activation):
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
@@ -232,11 +240,7 @@ def rnn_backward(dout, cache, *, truncate=None):
     _check_truncate(truncate)
     X, h0, H_all, params = cache.X, cache.h0, cache.H, cache.params
     N, T, H = H_all.shape
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, T, H):
-        raise ValueError(
-            f"dout must have shape (N, T, H)=({N}, {T}, {H}) like the layer's output, got {dout.shape}"
-        )
+    dout = as_output_gradient(dout, N, T, H)
 
     W_hh = params["W_hh"]
     dphi = DERIVATIVES[cache.activation](H_all)  # (N, T, H), phi'(a_t) for every step
