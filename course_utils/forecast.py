@@ -142,18 +142,15 @@ class DeepRNNDense(nn.Module):
         return self.dense(states[:, -1])  # (N, H) -> (N, ahead)
 
 
-class Seq2SeqRNN(nn.Module):
-    """Recurrent layers with the dense layer applied at every step. (N, T, 1) -> (N, T, ahead).
+class Seq2SeqRNN(DeepRNNDense):
+    """The same layers as DeepRNNDense, with the dense layer applied at every step. (N, T, 1) -> (N, T, ahead).
 
     Output [:, t, k] forecasts the value k + 1 steps after step t (targets from `data.seq2seq_targets`);
     the last step's row, [:, -1, :], is the usual `ahead`-step forecast.
     """
 
     def __init__(self, hidden_size=20, num_layers=2, ahead=10, *, init="keras"):
-        super().__init__()
-        self.rnn = nn.RNN(1, hidden_size, num_layers=num_layers, batch_first=True)
-        self.dense = nn.Linear(hidden_size, ahead)
-        _initialise(self, init)
+        super().__init__(hidden_size, num_layers, ahead, init=init)
 
     def forward(self, X):
         states, _ = self.rnn(X)  # (N, T, H)
