@@ -14,6 +14,9 @@ as a sum, so `params_from_torch` stores b_h = b_ih + b_hh. Its weights are store
 Backward (chapter 02): `rnn_step_backward` undoes one step; `rnn_backward` runs backpropagation
 through time over the whole sequence, optionally truncated to a horizon of k steps. Gradients are
 returned in dicts keyed by the name of what they are the gradient of, with the same shapes.
+
+The gated layers (`lstm`, `gru`) build on this module: they reuse `sigmoid`, `as_state` (initial
+states) and `as_output_gradient` (the dout check) from here.
 """
 
 from typing import NamedTuple
