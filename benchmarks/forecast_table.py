@@ -34,6 +34,8 @@ LABELS = {
     "linear_10": "10 steps: linear, 10 outputs",
     "rnn_10_outputs": "10 steps: deep RNN, 10 outputs",
     "seq2seq": "10 steps: seq2seq RNN, last step",
+    "seq2seq_lstm": "10 steps: seq2seq LSTM, last step (ch. 04)",
+    "seq2seq_gru": "10 steps: seq2seq GRU, last step (ch. 04)",
 }
 
 

@@ -13,8 +13,9 @@ gru        the GRU layer in numpy, torch's form and the textbook form, = torch.n
 bidirectional  forward and time-reversed passes over any layer, = torch's bidirectional=True
 torch_weights  checks and float64 conversion shared by the layers' params_from_torch
 gradcheck  centred finite differences and relative error
-gradients  clipping, the scalar model, Jacobian products across time, chapter 03's torch classifiers
-forecast   the torch forecasting models of chapter 01 and their recipes
+gradients  clipping, the scalar model, Jacobian products across time
+sequence_models  torch models answering from the last state; the long-dependency tasks (chapters 03-04)
+forecast   the torch forecasting models (chapters 01 and 04) and their recipes
 training   one small fit loop for torch models
 plotting   plot helpers (take ax=None, return the Figure)
 widgets    ipywidgets front-ends over pure functions

@@ -1,8 +1,8 @@
 """Gradients across time: why they vanish or explode, and how to cap them (chapters 02-03).
 
 The analysis is pure numpy functions in float64, so the notebooks, the widgets, the figures and
-the tests all compute the same numbers. The last section is the torch side: a small recurrent
-classifier and a training loop that logs the gradient norm and can clip it.
+the tests all compute the same numbers. The torch side (a recurrent classifier and a training loop
+that logs the gradient norm and can clip it) is in `sequence_models`.
 
 Row-vector convention, as in `rnn.py` and on the slides:
 
@@ -28,15 +28,9 @@ recurrent_weights, spectral_radius     a random W_hh with a chosen spectral radi
 preactivations                         a_1..a_T of a layer (tanh, sigmoid, relu or linear)
 step_jacobians, jacobians_from_start,  exact Jacobians of the states of a layer
 jacobians_to_end, jacobian_norms
-SequenceClassifier, train_classifier,  torch: a recurrent classifier (chapters 03-04), trained with
-accuracy                               or without gradient clipping, and its accuracy
 """
 
-from dataclasses import dataclass, field
-
 import numpy as np
-import torch
-from torch import nn
 
 from course_utils.rnn import sigmoid
 
@@ -265,88 +259,3 @@ def jacobian_norms(J, *, ord=2):
     if J.ndim < 2:
         raise ValueError(f"J must be a stack of matrices (..., H, H), got shape {J.shape}")
     return np.linalg.norm(J, ord=ord, axis=(-2, -1))
-
-
-# ---------------------------------------------------------------- torch: a sequence classifier, trained with or without clipping
-
-
-class SequenceClassifier(nn.Module):
-    """A recurrent layer (`cell`: "rnn", "lstm" or "gru") and a dense layer that reads its LAST state.
-
-    X: (N, T, D) -> logits (N, n_classes). `nonlinearity` ("tanh" or "relu") applies to cell="rnn".
-    Used for the long-dependency task (`data.recall_first_symbol`) in chapters 03 and 04.
-    """
-
-    def __init__(self, D, H, n_classes, *, cell="rnn", nonlinearity="tanh"):
-        super().__init__()
-        layers = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-        if cell not in layers:
-            raise ValueError(f"cell must be one of {sorted(layers)}, got {cell!r}")
-        extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
-        self.recurrent = layers[cell](D, H, batch_first=True, **extra)
-        self.head = nn.Linear(H, n_classes)
-
-    def forward(self, X):
-        states, _ = self.recurrent(X)  # (N, T, H)
-        return self.head(states[:, -1])  # (N, n_classes)
-
-
-@dataclass
-class ClipHistory:
-    """One entry per update: the training loss of the mini-batch, and the global gradient norm
-    *before* clipping. `diverged` is True if the loss became inf or NaN (training then stops)."""
-
-    loss: list = field(default_factory=list)
-    grad_norm: list = field(default_factory=list)
-    diverged: bool = False
-
-
-def train_classifier(model, X, y, *, epochs=10, batch_size=32, lr=1e-2, optimizer="adam", max_norm=None, seed=0):
-    """Train a classifier with cross-entropy, optionally clipping the gradient norm; returns a ClipHistory.
-
-    X: (N, T, D) float array, y: (N,) integer labels. optimizer: "adam" or "sgd" (plain SGD, constant
-    lr). max_norm: None for no clipping, else every update's gradient is rescaled, all parameters
-    together, to a global L2 norm of at most max_norm (torch's clip_grad_norm_, which computes
-    what `clip_by_norm` computes). The order of the mini-batches is seeded with `seed`; the starting
-    weights come from torch's global generator, so call set_seed before building the model.
-    Runs on the CPU: the models are tiny, and `torch.set_num_threads(1)` is the fastest setting for them.
-    """
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
-    if max_norm is not None and not max_norm > 0:
-        raise ValueError(f"max_norm must be None or a positive number, got {max_norm!r}")
-    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    y = torch.as_tensor(np.asarray(y, dtype=np.int64))
-    if X.ndim != 3 or y.shape != (len(X),):
-        raise ValueError(f"X must be (N, T, D) and y (N,), got {tuple(X.shape)} and {tuple(y.shape)}")
-    make = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
-    opt = make(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    shuffler = torch.Generator().manual_seed(seed)
-    history = ClipHistory()
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(X), generator=shuffler)
-        for start in range(0, len(X), batch_size):
-            idx = order[start : start + batch_size]
-            loss = loss_fn(model(X[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            limit = float("inf") if max_norm is None else max_norm
-            norm = nn.utils.clip_grad_norm_(model.parameters(), limit)  # returns the norm before clipping
-            history.loss.append(loss.item())
-            history.grad_norm.append(float(norm))
-            if not (np.isfinite(history.loss[-1]) and np.isfinite(history.grad_norm[-1])):
-                history.diverged = True
-                return history
-            opt.step()
-    return history
-
-
-def accuracy(model, X, y):
-    """Fraction of sequences whose largest logit is the true class. X: (N, T, D), y: (N,)."""
-    model.eval()
-    with torch.no_grad():
-        logits = model(torch.as_tensor(np.asarray(X, dtype=np.float32)))
-    model.train()
-    return float((logits.argmax(dim=1).numpy() == np.asarray(y)).mean())

@@ -305,3 +305,35 @@ def lstm_backward(dout, cache, *, dc_last=None):
     grads = {"X": dA @ W_x.T, "h0": dh_next, "c0": dc}  # (N, T, 4H) @ (4H, D) -> (N, T, D)
     grads |= _unstack(X.reshape(N * T, -1).T @ dA_rows, H_prev.reshape(N * T, H).T @ dA_rows, dA_rows.sum(axis=0), H)
     return grads | peep
+
+
+# ---------------------------------------------------------------- one unit with hand-set gates (the gate explorer)
+
+
+def cell_trace(g, f, i, o, *, c0=0.0):
+    """One LSTM unit whose gates are set by hand instead of computed: what the cell remembers.
+
+    g: (T,) candidate values to write; f, i, o: gate openings in [0, 1], each a number (the same at
+    every step) or a (T,) array. Runs c_t = f_t * c_{t-1} + i_t * g_t and h_t = o_t * tanh(c_t)
+    from c_0 = c0 and returns (c, h), both (T,). The gate explorer widget plots them.
+    """
+    g = np.asarray(g, dtype=np.float64)
+    if g.ndim != 1:
+        raise ValueError(f"g must have shape (T,), got {g.shape}")
+    gates = {}
+    for name, value in (("f", f), ("i", i), ("o", o)):
+        value = np.asarray(value, dtype=np.float64)
+        if value.ndim == 0:
+            value = np.full(g.shape, value)
+        if value.shape != g.shape:
+            raise ValueError(f"{name} must be a number or have shape (T={g.shape[0]},), got {value.shape}")
+        if np.any((value < 0) | (value > 1)):
+            raise ValueError(f"gate {name} must lie in [0, 1] (a sigmoid's range), got values from "
+                             f"{value.min():.3g} to {value.max():.3g}")
+        gates[name] = value
+    c = np.empty_like(g)
+    c_prev = float(c0)
+    for t in range(len(g)):
+        c[t] = c_prev = gates["f"][t] * c_prev + gates["i"][t] * g[t]  # the conveyor belt: keep, then add
+    h = gates["o"] * np.tanh(c)  # the output gate decides how much of the cell to show
+    return c, h

@@ -187,3 +187,67 @@ def plot_accuracy_vs_length(lengths, accuracies, *, chance, ax=None, title=None)
     ax.grid(alpha=0.3)
     return fig
 
+
+
+# ---------------------------------------------------------------- chapter 04: gates and long dependencies
+
+
+def plot_gate_response(x, i_t, c, h, *, title=None):
+    """Three stacked panels over time: the input x_t with the input gate's opening i_t, the cell
+    state c_t, the output h_t. All arrays (T,). Returns a new Figure (three axes, so no ax=)."""
+    arrays = [np.asarray(a, dtype=np.float64) for a in (x, i_t, c, h)]
+    if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(f"x, i_t, c, h must all have the same shape (T,), got {[a.shape for a in arrays]}")
+    x, i_t, c, h = arrays
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    axes = fig.subplots(3, 1, sharex=True)
+    t = np.arange(len(x))
+    axes[0].plot(t, x, color=COLORS["input"], label="input $x_t$")
+    axes[0].bar(t, i_t, color=COLORS["published"], alpha=0.35, width=0.8, label="input gate $i_t$")
+    axes[1].plot(t, c, color=COLORS["forecast"], lw=2, label="cell state $c_t$")
+    axes[2].plot(t, h, color=COLORS["target"], lw=2, label="output $h_t$")
+    for ax in axes:
+        ax.axhline(0, color="0.6", lw=0.8)
+        ax.legend(fontsize="small", loc="upper right")
+        ax.grid(alpha=0.3)
+    axes[1].set(ylim=(min(-1.0, c.min() - 0.1), max(1.0, c.max() + 0.1)))
+    axes[2].set(ylim=(-1.05, 1.05), xlabel="time step $t$")
+    axes[0].set_title(title)
+    return fig
+
+
+def plot_gradient_reach(curves, *, ax=None, title=None):
+    """Size of the gradient reaching each input step: one line per entry of `curves` ({label: (T,)}),
+    log scale, with the last step (where the loss is) on the right."""
+    if not curves:
+        raise ValueError("curves must hold at least one series, got an empty dict")
+    fig, ax = _axes(ax, figsize=(6.5, 3.4))
+    for label, values in curves.items():
+        v = np.asarray(values, dtype=np.float64)
+        ax.plot(np.arange(1, len(v) + 1), v, lw=2, label=label)
+    ax.set(yscale="log", xlabel="input step $t$ (the loss reads the last state)",
+           ylabel=r"$\|\partial L / \partial x_t\|$", title=title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def plot_mse_vs_length(lengths, scores, *, baseline, solved=None, ax=None, title=None):
+    """Test MSE against the sequence length, log scale: one line per model ({label: (L,) MSEs}),
+    a dotted line at the baseline (answering a constant) and, optionally, a dashed "solved" level."""
+    if not scores:
+        raise ValueError("scores must hold at least one series, got an empty dict")
+    fig, ax = _axes(ax, figsize=(6, 3.4))
+    for (label, values), marker in zip(scores.items(), "osD^v"):
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (len(lengths),):
+            raise ValueError(f"scores[{label!r}] must have shape (L={len(lengths)},), got {values.shape}")
+        ax.plot(lengths, np.maximum(values, 1e-5), marker + "-", lw=2, label=label)
+    ax.axhline(baseline, color=COLORS["published"], ls=":", label=f"constant answer ({baseline:.3f})")
+    if solved is not None:
+        ax.axhline(solved, color=COLORS["published"], ls="--", lw=1, label=f"solved ({solved})")
+    ax.set(xscale="log", yscale="log", xlabel="sequence length $T$", ylabel="test MSE", title=title)
+    ax.set_xticks(lengths, [str(T) for T in lengths])
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return fig

@@ -8,6 +8,8 @@ so its logic is tested without a browser:
 - `neuron_explorer()`: sliders for the neuron's weights and input; a live plot of its response.
 - `gradient_norm_curve`, `gradient_explorer()` (chapter 03): how much gradient survives k steps
   back in a random layer with a chosen spectral radius, activation, length and input scale.
+- `gate_signal`, `gate_response`, `memory_steps`, `gate_explorer()` (chapter 04): one LSTM unit with
+  hand-set forget, input and output gates; what its cell remembers and what it shows.
 """
 
 import numpy as np
@@ -155,3 +157,129 @@ def gradient_explorer():
                        widgets.HBox([controls["n_steps"], controls["input_scale"]])])
     return widgets.VBox([ui, out])
 
+
+# ---------------------------------------------------------------- chapter 04: the gate explorer
+
+EVENTS = {5: 0.9, 30: -0.6}  # step -> value of the two events worth remembering
+
+
+def gate_signal(n_steps=60, *, noise=0.15, seed=0):
+    """The gate explorer's input: two events (EVENTS) in small noise. Returns x (T,) and a (T,)
+    boolean mask of the event steps."""
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps <= max(EVENTS):
+        raise ValueError(f"n_steps must be an int larger than {max(EVENTS)}, got {n_steps!r}")
+    x = noise * np.random.default_rng(seed).normal(size=n_steps)
+    is_event = np.zeros(n_steps, dtype=bool)
+    for t, value in EVENTS.items():
+        x[t], is_event[t] = value, True
+    return x, is_event
+
+
+def gate_response(f, i, o, *, write_events_only=True, n_steps=60, seed=0):
+    """One hand-gated LSTM unit (`lstm.cell_trace`) reading `gate_signal`; candidate g_t = tanh(2 x_t).
+
+    With write_events_only the input gate opens (to i) only at the event steps and stays shut
+    elsewhere, as a trained gate would; otherwise it lets i of every step's noise in.
+    Returns x, i_t, c, h, all (T,).
+    """
+    from course_utils import lstm
+
+    x, is_event = gate_signal(n_steps, seed=seed)
+    i_t = np.where(is_event, i, 0.0) if write_events_only else np.full(n_steps, float(i))
+    c, h = lstm.cell_trace(np.tanh(2 * x), f, i_t, o)
+    return x, i_t, c, h
+
+
+def memory_steps(f, fraction=0.1):
+    """Steps until a value written into the cell has shrunk to `fraction` of itself, with forget gate f:
+    f**k = fraction, so k = log(fraction) / log(f) (infinite for f = 1, zero for f = 0)."""
+    if not 0 <= f <= 1:
+        raise ValueError(f"f must lie in [0, 1], got {f!r}")
+    if f == 1:
+        return np.inf
+    if f == 0:
+        return 0.0
+    return float(np.log(fraction) / np.log(f))
+
+
+def gate_explorer(n_steps=60):
+    """Sliders for the forget, input and output gates of one LSTM unit; live plots of the input,
+    the cell state c_t (what it remembers) and the output h_t (what it shows)."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from course_utils.plotting import plot_gate_response
+
+    def show(f, i, o, write_events_only):
+        x, i_t, c, h = gate_response(f, i, o, write_events_only=write_events_only, n_steps=n_steps)
+        display(plot_gate_response(x, i_t, c, h, title=f"f = {f:.2f}: a write shrinks to 10% in "
+                                                         f"{memory_steps(f):.0f} steps"))
+
+    slider = dict(continuous_update=False, readout_format=".2f")
+    controls = dict(
+        f=widgets.FloatSlider(value=0.95, min=0.0, max=1.0, step=0.01, description="forget f", **slider),
+        i=widgets.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="input i", **slider),
+        o=widgets.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="output o", **slider),
+        write_events_only=widgets.Checkbox(value=True, description="input gate opens only at the events"),
+    )
+    out = widgets.interactive_output(show, controls)
+    ui = widgets.VBox([widgets.HBox([controls["f"], controls["i"], controls["o"]]), controls["write_events_only"]])
+    return widgets.VBox([ui, out])
+
+
+
+# ---------------------------------------------------------------- chapter 05: receptive field of a causal stack
+
+DILATION_SCHEDULES = ("constant 1", "doubling 1,2,4,…")
+
+
+def dilation_schedule(name, n_layers):
+    """The dilations of n_layers layers: all 1 ("constant 1") or 1, 2, 4, ... ("doubling 1,2,4,…", WaveNet)."""
+    if name not in DILATION_SCHEDULES:
+        raise ValueError(f"name must be one of {DILATION_SCHEDULES}, got {name!r}")
+    return [1] * n_layers if name == "constant 1" else [2**l for l in range(n_layers)]
+
+
+def plot_receptive_field(levels, *, T, ax=None, title=None):
+    """Dots for the T steps of every layer (inputs at the bottom); the steps in `levels` coloured.
+
+    levels: a list of index arrays, one per layer from the input up, as `conv1d.receptive_field_inputs`
+    returns them. Returns the Figure.
+    """
+    from course_utils.plotting import _axes
+
+    fig, ax = _axes(ax, figsize=(8, 0.45 * len(levels) + 1.2))
+    for row, level in enumerate(levels):
+        ax.scatter(np.arange(T), np.full(T, row), s=12, color="#cccccc")
+        ax.scatter(level, np.full(len(level), row), s=24, color="#c0392b" if row == len(levels) - 1 else "#1f4e79")
+    ax.set_yticks(range(len(levels)), ["input"] + [f"layer {l}" for l in range(1, len(levels))])
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("time step $t$")
+    ax.set_title(title or f"the last output sees {len(levels[0])} input steps")
+    return fig
+
+
+def receptive_field_explorer():
+    """Sliders for the kernel size and the number of causal layers, a dilation-schedule menu; draws which
+    inputs the last output sees, and the receptive-field size."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from course_utils import conv1d
+
+    def show(kernel_size, n_layers, schedule):
+        kernel_sizes, dilations = [kernel_size] * n_layers, dilation_schedule(schedule, n_layers)
+        R = conv1d.receptive_field(kernel_sizes, dilations)
+        T = R + 4  # a few steps the last output does not see, on the left
+        levels = conv1d.receptive_field_inputs(kernel_sizes, dilations, T=T)
+        display(plot_receptive_field(levels, T=T, title=f"dilations {dilations}: receptive field {R} steps"))
+
+    slider = dict(continuous_update=False)
+    controls = dict(
+        kernel_size=widgets.IntSlider(value=2, min=2, max=5, description="kernel size", **slider),
+        n_layers=widgets.IntSlider(value=4, min=1, max=8, description="layers", **slider),
+        schedule=widgets.Dropdown(options=DILATION_SCHEDULES, value="doubling 1,2,4,…", description="dilations"),
+    )
+    out = widgets.interactive_output(show, controls)
+    ui = widgets.HBox([controls["kernel_size"], controls["n_layers"], controls["schedule"]])
+    return widgets.VBox([ui, out])

@@ -31,6 +31,8 @@ def batch(N=5, T=50, seed=0):
         (forecast.DeepRNNDense, (5, 1)),
         (lambda: forecast.DeepRNNDense(ahead=10), (5, 10)),
         (forecast.Seq2SeqRNN, (5, 50, 10)),
+        (lambda: forecast.Seq2SeqRNN(cell="lstm"), (5, 50, 10)),
+        (lambda: forecast.Seq2SeqRNN(cell="gru"), (5, 50, 10)),
     ],
 )
 def test_output_shapes(make, shape):
@@ -58,9 +60,11 @@ def test_one_unit_and_deep_rnn_return_their_last_hidden_state():
     torch.testing.assert_close(one(X), one.rnn(X)[0][:, -1])
 
 
-def test_seq2seq_applies_the_dense_layer_at_every_step():
+@pytest.mark.parametrize("cell, layer", [("rnn", torch.nn.RNN), ("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)])
+def test_seq2seq_applies_the_dense_layer_at_every_step(cell, layer):
     torch.manual_seed(0)
-    model, X = forecast.Seq2SeqRNN(), batch(T=8)
+    model, X = forecast.Seq2SeqRNN(cell=cell), batch(T=8)
+    assert type(model.rnn) is layer and model.rnn.num_layers == 2
     Y = model(X)
     for t in (0, 3, 7):  # the prefix X[:, :t+1] alone determines the output at step t
         torch.testing.assert_close(Y[:, t], model(X[:, : t + 1])[:, -1])
@@ -162,6 +166,27 @@ def test_seq2seq_is_trained_on_sequence_targets_and_scored_on_the_last_step():
 def test_task_data_rejects_unknown_keys():
     with pytest.raises(ValueError, match="key must be one of"):
         forecast.task_data("transformer")
+    with pytest.raises(ValueError, match=r"cell must be one of \['gru', 'lstm', 'rnn'\], got 'lstn'"):
+        forecast.Seq2SeqRNN(cell="lstn")
+
+
+def test_gated_seq2seq_models_start_like_keras():
+    """keras_init reaches the LSTM and GRU layers too: orthogonal recurrent weights, forget bias 1."""
+    torch.manual_seed(0)
+    lstm = forecast.Seq2SeqRNN(cell="lstm").rnn
+    torch.manual_seed(0)
+    gru = forecast.Seq2SeqRNN(cell="gru").rnn
+    H = 20
+    for layer, n_gates in ((lstm, 4), (gru, 3)):
+        W = layer.weight_hh_l1.detach()  # (n_gates * H, H): orthogonal columns
+        torch.testing.assert_close(W.T @ W, torch.eye(H), atol=1e-5, rtol=0)
+        assert W.shape == (n_gates * H, H)
+    forget = slice(H, 2 * H)  # torch orders an LSTM's gates i, f, g, o
+    for l in (0, 1):
+        total = getattr(lstm, f"bias_ih_l{l}").detach() + getattr(lstm, f"bias_hh_l{l}").detach()
+        torch.testing.assert_close(total[forget], torch.ones(H))
+        assert torch.count_nonzero(total) == H
+    assert all(torch.count_nonzero(b) == 0 for name, b in gru.named_parameters() if name.startswith("bias"))
 
 
 def test_training_a_table_model_is_repeatable():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import data, gradients
+from course_utils import data, sequence_models
 from course_utils.seed import set_seed
 
 
@@ -61,7 +61,7 @@ def test_recall_task_rejects_bad_arguments(kwargs, match):
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_sequence_classifier_reads_the_last_state(cell):
     torch.manual_seed(0)
-    model = gradients.SequenceClassifier(8, 5, 4, cell=cell)
+    model = sequence_models.LastStateModel(8, 5, 4, cell=cell)
     X = torch.randn(3, 6, 8)
     logits = model(X)
     assert logits.shape == (3, 4)
@@ -71,19 +71,19 @@ def test_sequence_classifier_reads_the_last_state(cell):
 
 def test_sequence_classifier_rejects_an_unknown_cell():
     with pytest.raises(ValueError, match="cell must be one of"):
-        gradients.SequenceClassifier(2, 3, 4, cell="transformer")
+        sequence_models.LastStateModel(2, 3, 4, cell="transformer")
 
 
 def test_train_classifier_learns_a_short_recall_and_clipping_caps_every_step():
     set_seed(0)
     train = data.recall_first_symbol(400, 3, seed=0)
-    model = gradients.SequenceClassifier(8, 16, 4)
-    history = gradients.train_classifier(model, train.X, train.y, epochs=15, lr=0.1, optimizer="sgd", max_norm=1.0)
+    model = sequence_models.LastStateModel(8, 16, 4)
+    history = sequence_models.train_classifier(model, train.X, train.y, epochs=15, lr=0.1, optimizer="sgd", max_norm=1.0)
     assert len(history.loss) == 15 * 13 and len(history.grad_norm) == len(history.loss)
     assert not history.diverged
     assert np.mean(history.loss[-13:]) < 0.5 * np.mean(history.loss[:13])
     valid = data.recall_first_symbol(200, 3, seed=1)
-    assert gradients.accuracy(model, valid.X, valid.y) > 0.9
+    assert sequence_models.accuracy(model, valid.X, valid.y) > 0.9
 
 
 def test_train_classifier_is_repeatable():
@@ -91,19 +91,19 @@ def test_train_classifier_is_repeatable():
     for _ in range(2):
         set_seed(1)
         task = data.recall_first_symbol(64, 4, seed=2)
-        model = gradients.SequenceClassifier(8, 4, 4)
-        runs.append(gradients.train_classifier(model, task.X, task.y, epochs=2, seed=5).loss)
+        model = sequence_models.LastStateModel(8, 4, 4)
+        runs.append(sequence_models.train_classifier(model, task.X, task.y, epochs=2, seed=5).loss)
     assert runs[0] == runs[1]
 
 
 def test_train_classifier_reports_divergence_and_stops():
     set_seed(0)
     task = data.recall_first_symbol(64, 5, seed=0)
-    model = gradients.SequenceClassifier(8, 4, 4, nonlinearity="relu")
+    model = sequence_models.LastStateModel(8, 4, 4, nonlinearity="relu")
     with torch.no_grad():
         model.recurrent.weight_hh_l0.fill_(10.0)  # relu with huge recurrent weights: the states overflow
         model.recurrent.weight_ih_l0.fill_(1e30)
-    history = gradients.train_classifier(model, task.X, task.y, epochs=3, lr=0.1, optimizer="sgd")
+    history = sequence_models.train_classifier(model, task.X, task.y, epochs=3, lr=0.1, optimizer="sgd")
     assert history.diverged and len(history.loss) < 3 * 2
 
 
@@ -112,12 +112,12 @@ def test_train_classifier_reports_divergence_and_stops():
     [(dict(optimizer="rmsprop"), "optimizer must be"), (dict(max_norm=0), "max_norm must be None or")],
 )
 def test_train_classifier_rejects_bad_settings(kwargs, match):
-    model = gradients.SequenceClassifier(8, 4, 4)
+    model = sequence_models.LastStateModel(8, 4, 4)
     task = data.recall_first_symbol(8, 3)
     with pytest.raises(ValueError, match=match):
-        gradients.train_classifier(model, task.X, task.y, **kwargs)
+        sequence_models.train_classifier(model, task.X, task.y, **kwargs)
     with pytest.raises(ValueError, match=r"X must be \(N, T, D\) and y \(N,\)"):
-        gradients.train_classifier(model, task.X[0], task.y)
+        sequence_models.train_classifier(model, task.X[0], task.y)
 
 
 def test_adding_problem_marks_two_values_and_sums_them():
@@ -133,3 +133,63 @@ def test_adding_problem_marks_two_values_and_sums_them():
     np.testing.assert_array_equal(data.adding_problem(5, 8, seed=1)[0], data.adding_problem(5, 8, seed=1)[0])
     with pytest.raises(ValueError, match="T must be at least 2"):
         data.adding_problem(5, 1)
+
+
+# ---- chapter 04: the regression side (adding problem) -----------------------------------------------
+
+
+def test_forget_bias_sets_the_total_forget_bias_of_an_lstm_and_nothing_else():
+    torch.manual_seed(0)
+    plain = sequence_models.LastStateModel(2, 6, 1, cell="lstm")
+    torch.manual_seed(0)
+    model = sequence_models.LastStateModel(2, 6, 1, cell="lstm", forget_bias=1.0)
+    b_ih, b_hh = model.recurrent.bias_ih_l0.detach(), model.recurrent.bias_hh_l0.detach()
+    torch.testing.assert_close(b_ih[6:12] + b_hh[6:12], torch.ones(6))  # torch's gate order: i, f, g, o
+    for name in ("bias_ih_l0", "bias_hh_l0"):
+        before, after = getattr(plain.recurrent, name).detach(), getattr(model.recurrent, name).detach()
+        torch.testing.assert_close(after[:6], before[:6])
+        torch.testing.assert_close(after[12:], before[12:])
+    with pytest.raises(ValueError, match="forget_bias applies to cell='lstm' only"):
+        sequence_models.LastStateModel(2, 6, 1, cell="gru", forget_bias=1.0)
+
+
+def test_train_regressor_learns_to_add_on_short_sequences_and_is_repeatable():
+    def make_batch(rng):
+        return data.adding_problem(32, 4, seed=int(rng.integers(2**31)))
+
+    X_test, y_test = data.adding_problem(500, 4, seed=123)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = sequence_models.LastStateModel(2, 16, 1, cell="lstm", forget_bias=1.0)
+        history = sequence_models.train_regressor(model, make_batch, steps=300, lr=1e-2, max_norm=1.0, seed=3)
+        runs.append(history.loss)
+    assert len(runs[0]) == 300 and runs[0] == runs[1]
+    assert max(history.grad_norm) > 0
+    assert sequence_models.regression_mse(model, X_test, y_test) < 0.2 * sequence_models.ADDING_BASELINE_MSE
+
+
+@pytest.mark.parametrize("kwargs,match", [(dict(steps=0), "steps must be a positive int"),
+                                          (dict(steps=5, max_norm=-1.0), "max_norm must be None or")])
+def test_train_regressor_rejects_bad_settings(kwargs, match):
+    model = sequence_models.LastStateModel(2, 4, 1)
+    with pytest.raises(ValueError, match=match):
+        sequence_models.train_regressor(model, lambda rng: data.adding_problem(4, 4), **kwargs)
+
+
+def test_regression_mse_is_the_mean_squared_error_of_the_outputs():
+    torch.manual_seed(1)
+    model = sequence_models.LastStateModel(2, 3, 2, cell="gru")
+    X = np.random.default_rng(0).normal(size=(7, 5, 2))
+    y = np.random.default_rng(1).normal(size=(7, 2))
+    with torch.no_grad():
+        expected = torch.mean((model(torch.tensor(X, dtype=torch.float32)) - torch.tensor(y)) ** 2).item()
+    assert sequence_models.regression_mse(model, X, y) == pytest.approx(expected, rel=1e-5)
+
+
+def test_train_on_adding_problem_plain_rnn_fails_where_a_gru_succeeds():
+    recipe = sequence_models.AddingRecipe(hidden_size=16, steps=300, n_test=300)
+    gru_mse, seconds = sequence_models.train_on_adding_problem("gru", 30, seed=0, recipe=recipe)[1:]
+    rnn_mse = sequence_models.train_on_adding_problem("rnn", 30, seed=0, recipe=recipe).mse
+    assert seconds > 0
+    assert gru_mse < 0.02 < 0.1 < rnn_mse  # the baseline is 1/6: the RNN never found the marked values

@@ -15,6 +15,7 @@ from course_utils.exercises.ch01 import check_iterative_forecast, check_naive_fo
 from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rnn_step_backward
 from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
 from course_utils.exercises.ch04 import check_gru_step, check_lstm_step, check_parameter_count
+from course_utils.exercises.ch05 import check_causal_conv, check_output_length, check_receptive_field
 
 __all__ = [
     "Case", "ExerciseFailed", "Mistake", "check_function", "check_gradient_dict",
@@ -22,4 +23,5 @@ __all__ = [
     "check_rnn_step_backward", "check_bptt", "check_clip_by_norm",
     "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end",
     "check_lstm_step", "check_gru_step", "check_parameter_count",
+    "check_output_length", "check_causal_conv", "check_receptive_field",
 ]

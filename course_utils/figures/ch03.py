@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
-from course_utils import data, gradients
+from course_utils import data, gradients, sequence_models
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, RED,
     _arrow, _box, _canvas, _note,
@@ -189,12 +189,12 @@ def clipping_runs(T=20, seed=0):
             for max_norm in (None, 1.0):
                 torch.manual_seed(seed)
                 train = data.recall_first_symbol(1000, T, seed=1000 + seed)
-                model = gradients.SequenceClassifier(train.X.shape[2], 32, 4)
+                model = sequence_models.LastStateModel(train.X.shape[2], 32, 4)
                 with torch.no_grad():
                     W = gradients.recurrent_weights(32, 2.0, seed=seed, kind="gaussian")
                     model.recurrent.weight_hh_l0.copy_(torch.from_numpy(W.T))  # torch stores W_hh transposed
-                histories[max_norm] = gradients.train_classifier(model, train.X, train.y, epochs=10, lr=0.1,
-                                                                 optimizer="sgd", max_norm=max_norm, seed=seed)
+                histories[max_norm] = sequence_models.train_classifier(model, train.X, train.y, epochs=10, lr=0.1,
+                                                                       optimizer="sgd", max_norm=max_norm, seed=seed)
     finally:
         torch.set_num_threads(threads)
     return histories

@@ -1,0 +1,209 @@
+"""Recurrent models that read a whole sequence and answer from its last state (chapters 03-04).
+
+Both long-dependency tasks of the course are "read everything, then answer": chapter 03 recalls
+the first symbol (`data.recall_first_symbol`, a classification), chapter 04 adds two marked values
+(`data.adding_problem`, a regression). One torch model serves both:
+
+    states = recurrent(X)          X (N, T, D) -> states (N, T, H);  recurrent = nn.RNN, nn.LSTM or nn.GRU
+    out    = states[:, -1] @ W + b                                   -> (N, n_outputs)
+
+Training loops:
+- `train_classifier`: epochs over a fixed set, cross-entropy, logs the gradient norm before
+  clipping (chapter 03's clipping experiments).
+- `train_regressor`: a fresh mini-batch for every update from a batch maker (the adding problem can
+  draw as many sequences as it likes), mean squared error, optional clipping.
+- `train_on_adding_problem`: chapter 04's experiment in one call -- train one cell type on the adding
+  problem with `AddingRecipe` and score it on a fixed test set.
+"""
+
+import time
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from course_utils import data
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class LastStateModel(nn.Module):
+    """A recurrent layer (`cell`: "rnn", "lstm" or "gru") and a dense layer that reads its LAST state.
+
+    X: (N, T, D) -> (N, n_outputs): logits for a classifier, values for a regressor.
+    `nonlinearity` ("tanh" or "relu") applies to cell="rnn". `forget_bias` (LSTM only) sets the
+    total starting bias of the forget gate, split equally over torch's two bias vectors (torch
+    orders an LSTM's gates i, f, g, o): 1.0 starts the cell remembering instead of half-forgetting.
+    """
+
+    def __init__(self, D, H, n_outputs, *, cell="rnn", nonlinearity="tanh", forget_bias=None):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        if forget_bias is not None and cell != "lstm":
+            raise ValueError(f"forget_bias applies to cell='lstm' only, got cell={cell!r}")
+        extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+        self.recurrent = CELLS[cell](D, H, batch_first=True, **extra)
+        self.head = nn.Linear(H, n_outputs)
+        if forget_bias is not None:
+            with torch.no_grad():
+                for bias in (self.recurrent.bias_ih_l0, self.recurrent.bias_hh_l0):
+                    bias[H : 2 * H] = forget_bias / 2
+
+    def forward(self, X):
+        states, _ = self.recurrent(X)  # (N, T, H)
+        return self.head(states[:, -1])  # (N, n_outputs)
+
+
+# ---------------------------------------------------------------- classification (chapter 03)
+
+
+@dataclass
+class ClipHistory:
+    """One entry per update: the training loss of the mini-batch, and the global gradient norm
+    *before* clipping. `diverged` is True if the loss became inf or NaN (training then stops)."""
+
+    loss: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    diverged: bool = False
+
+
+def _check_settings(optimizer, max_norm):
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    if max_norm is not None and not max_norm > 0:
+        raise ValueError(f"max_norm must be None or a positive number, got {max_norm!r}")
+    return torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+
+
+def _update(model, opt, loss, max_norm, history):
+    """Backpropagate `loss`, log it and the gradient norm before clipping, clip, step.
+    Returns False (and skips the step) when the loss or the norm is not finite."""
+    opt.zero_grad()
+    loss.backward()
+    limit = float("inf") if max_norm is None else max_norm
+    norm = nn.utils.clip_grad_norm_(model.parameters(), limit)  # returns the norm before clipping
+    history.loss.append(loss.item())
+    history.grad_norm.append(float(norm))
+    if not (np.isfinite(history.loss[-1]) and np.isfinite(history.grad_norm[-1])):
+        history.diverged = True
+        return False
+    opt.step()
+    return True
+
+
+def train_classifier(model, X, y, *, epochs=10, batch_size=32, lr=1e-2, optimizer="adam", max_norm=None, seed=0):
+    """Train a classifier with cross-entropy, optionally clipping the gradient norm; returns a ClipHistory.
+
+    X: (N, T, D) float array, y: (N,) integer labels. optimizer: "adam" or "sgd" (plain SGD, constant
+    lr). max_norm: None for no clipping, else every update's gradient is rescaled, all parameters
+    together, to a global L2 norm of at most max_norm (torch's clip_grad_norm_, which computes
+    what `gradients.clip_by_norm` computes). The order of the mini-batches is seeded with `seed`; the
+    starting weights come from torch's global generator, so call set_seed before building the model.
+    Runs on the CPU: the models are tiny, and `torch.set_num_threads(1)` is the fastest setting for them.
+    """
+    make = _check_settings(optimizer, max_norm)
+    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    y = torch.as_tensor(np.asarray(y, dtype=np.int64))
+    if X.ndim != 3 or y.shape != (len(X),):
+        raise ValueError(f"X must be (N, T, D) and y (N,), got {tuple(X.shape)} and {tuple(y.shape)}")
+    opt = make(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    shuffler = torch.Generator().manual_seed(seed)
+    history = ClipHistory()
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(X), generator=shuffler)
+        for start in range(0, len(X), batch_size):
+            idx = order[start : start + batch_size]
+            if not _update(model, opt, loss_fn(model(X[idx]), y[idx]), max_norm, history):
+                return history
+    return history
+
+
+def accuracy(model, X, y):
+    """Fraction of sequences whose largest logit is the true class. X: (N, T, D), y: (N,)."""
+    logits = _predict(model, X)
+    return float((logits.argmax(axis=1) == np.asarray(y)).mean())
+
+
+def _predict(model, X):
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.as_tensor(np.asarray(X, dtype=np.float32))).numpy()
+    model.train()
+    return out
+
+
+# ---------------------------------------------------------------- regression (chapter 04)
+
+
+def train_regressor(model, make_batch, *, steps, lr=1e-2, max_norm=None, seed=0):
+    """Train a regressor with Adam on the mean squared error, one fresh mini-batch per update.
+
+    make_batch(rng) -> (X (B, T, D), y (B, n_outputs)) draws a batch from a numpy Generator; the
+    generator is seeded with `seed`, so the data stream is repeatable. Returns a ClipHistory.
+    """
+    _check_settings("adam", max_norm)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    history = ClipHistory()
+    model.train()
+    for _ in range(steps):
+        X, y = (torch.as_tensor(np.asarray(a, dtype=np.float32)) for a in make_batch(rng))
+        if not _update(model, opt, nn.functional.mse_loss(model(X), y), max_norm, history):
+            break
+    return history
+
+
+def regression_mse(model, X, y):
+    """Mean squared error of the model's outputs on X (N, T, D) against y (N, n_outputs)."""
+    return float(np.mean((_predict(model, X) - np.asarray(y)) ** 2))
+
+
+@dataclass(frozen=True)
+class AddingRecipe:
+    """Chapter 04's recipe, the same for every cell type: H units, Adam, clipping, fresh batches."""
+
+    hidden_size: int = 32
+    steps: int = 600
+    batch_size: int = 64
+    lr: float = 1e-2
+    max_norm: float = 1.0
+    forget_bias: float = 1.0  # LSTM only
+    n_test: int = 1000
+
+
+ADDING_BASELINE_MSE = 1 / 6  # always answering 1.0, the mean of the target
+ADDING_TEST_SEED = 99_999  # the test set is drawn apart from every training stream
+
+
+class AddingResult(NamedTuple):
+    model: LastStateModel  # trained
+    mse: float  # on the test set
+    seconds: float  # training time
+
+
+def train_on_adding_problem(cell, T, *, seed=0, recipe=AddingRecipe()):
+    """Train a `cell` model on the adding problem with sequences of length T; returns an AddingResult.
+
+    Seeds torch with `seed` for the starting weights and draws the training stream from seed
+    1000 + seed. A test MSE near ADDING_BASELINE_MSE (1/6) means the model never found the two
+    marked values; 0.01 or less means it adds them.
+    """
+    torch.manual_seed(seed)
+    forget_bias = recipe.forget_bias if cell == "lstm" else None
+    model = LastStateModel(2, recipe.hidden_size, 1, cell=cell, forget_bias=forget_bias)
+
+    def make_batch(rng):
+        return data.adding_problem(recipe.batch_size, T, seed=int(rng.integers(2**31)))
+
+    start = time.perf_counter()
+    train_regressor(model, make_batch, steps=recipe.steps, lr=recipe.lr, max_norm=recipe.max_norm, seed=1000 + seed)
+    seconds = time.perf_counter() - start
+    X_test, y_test = data.adding_problem(recipe.n_test, T, seed=ADDING_TEST_SEED)
+    return AddingResult(model, regression_mse(model, X_test, y_test), seconds)
