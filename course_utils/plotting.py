@@ -7,6 +7,7 @@ objects, not registered with pyplot, so a notebook shows each one exactly once: 
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 COLORS = {"input": "#1f4e79", "target": "#2e8b57", "forecast": "#c0392b", "published": "#999999"}
 
@@ -248,6 +249,7 @@ def plot_mse_vs_length(lengths, scores, *, baseline, solved=None, ax=None, title
         ax.axhline(solved, color=COLORS["published"], ls="--", lw=1, label=f"solved ({solved})")
     ax.set(xscale="log", yscale="log", xlabel="sequence length $T$", ylabel="test MSE", title=title)
     ax.set_xticks(lengths, [str(T) for T in lengths])
+    ax.xaxis.set_minor_locator(NullLocator())  # no "3 x 10^1" labels between the lengths
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, which="both")
     return fig
