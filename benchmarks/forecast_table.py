@@ -36,6 +36,8 @@ LABELS = {
     "seq2seq": "10 steps: seq2seq RNN, last step",
     "seq2seq_lstm": "10 steps: seq2seq LSTM, last step (ch. 04)",
     "seq2seq_gru": "10 steps: seq2seq GRU, last step (ch. 04)",
+    "conv_gru": "10 steps: Conv1D + GRU, last step (ch. 05)",
+    "wavenet": "10 steps: WaveNet-style stack, last step (ch. 05)",
 }
 
 

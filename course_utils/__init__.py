@@ -11,11 +11,13 @@ rnn        the recurrent layer in numpy, forward and backward (BPTT, truncation)
 lstm       the LSTM layer in numpy (gates f, i, o, candidate g; optional peepholes), = torch.nn.LSTM
 gru        the GRU layer in numpy, torch's form and the textbook form, = torch.nn.GRU
 bidirectional  forward and time-reversed passes over any layer, = torch's bidirectional=True
+conv1d     the 1D convolution over time in numpy (stride, padding, dilation, causal), = torch.nn.Conv1d;
+           the receptive field of a stack
 torch_weights  checks and float64 conversion shared by the layers' params_from_torch
 gradcheck  centred finite differences and relative error
 gradients  clipping, the scalar model, Jacobian products across time
 sequence_models  torch models answering from the last state; the long-dependency tasks (chapters 03-04)
-forecast   the torch forecasting models (chapters 01 and 04) and their recipes
+forecast   the torch forecasting models (chapters 01, 04, 05) and their recipes
 training   one small fit loop for torch models
 plotting   plot helpers (take ax=None, return the Figure)
 widgets    ipywidgets front-ends over pure functions

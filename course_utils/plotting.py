@@ -253,3 +253,24 @@ def plot_mse_vs_length(lengths, scores, *, baseline, solved=None, ax=None, title
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, which="both")
     return fig
+
+
+# ---------------------------------------------------------------- chapter 05: receptive fields
+
+
+def plot_receptive_field(levels, *, T, ax=None, title=None):
+    """Dots for the T steps of every layer (inputs at the bottom); the steps in `levels` coloured.
+
+    levels: a list of index arrays, one per layer from the input up, as `conv1d.receptive_field_inputs`
+    returns them. Returns the Figure.
+    """
+    fig, ax = _axes(ax, figsize=(8, 0.45 * len(levels) + 1.2))
+    for row, level in enumerate(levels):
+        ax.scatter(np.arange(T), np.full(T, row), s=12, color="#cccccc")
+        ax.scatter(level, np.full(len(level), row), s=24,
+                   color=COLORS["forecast"] if row == len(levels) - 1 else COLORS["input"])
+    ax.set_yticks(range(len(levels)), ["input"] + [f"layer {l}" for l in range(1, len(levels))])
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("time step $t$")
+    ax.set_title(title or f"the last output sees {len(levels[0])} input steps")
+    return fig

@@ -10,6 +10,9 @@ so its logic is tested without a browser:
   back in a random layer with a chosen spectral radius, activation, length and input scale.
 - `gate_signal`, `gate_response`, `memory_steps`, `gate_explorer()` (chapter 04): one LSTM unit with
   hand-set forget, input and output gates; what its cell remembers and what it shows.
+- `dilation_schedule`, `receptive_field_explorer()` (chapter 05): which inputs the last output of a
+  stack of causal convolutions sees (`conv1d.receptive_field_inputs`), for a chosen kernel size,
+  depth and dilation schedule.
 """
 
 import numpy as np
@@ -240,25 +243,6 @@ def dilation_schedule(name, n_layers):
     return [1] * n_layers if name == "constant 1" else [2**l for l in range(n_layers)]
 
 
-def plot_receptive_field(levels, *, T, ax=None, title=None):
-    """Dots for the T steps of every layer (inputs at the bottom); the steps in `levels` coloured.
-
-    levels: a list of index arrays, one per layer from the input up, as `conv1d.receptive_field_inputs`
-    returns them. Returns the Figure.
-    """
-    from course_utils.plotting import _axes
-
-    fig, ax = _axes(ax, figsize=(8, 0.45 * len(levels) + 1.2))
-    for row, level in enumerate(levels):
-        ax.scatter(np.arange(T), np.full(T, row), s=12, color="#cccccc")
-        ax.scatter(level, np.full(len(level), row), s=24, color="#c0392b" if row == len(levels) - 1 else "#1f4e79")
-    ax.set_yticks(range(len(levels)), ["input"] + [f"layer {l}" for l in range(1, len(levels))])
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel("time step $t$")
-    ax.set_title(title or f"the last output sees {len(levels[0])} input steps")
-    return fig
-
-
 def receptive_field_explorer():
     """Sliders for the kernel size and the number of causal layers, a dilation-schedule menu; draws which
     inputs the last output sees, and the receptive-field size."""
@@ -266,6 +250,7 @@ def receptive_field_explorer():
     from IPython.display import display
 
     from course_utils import conv1d
+    from course_utils.plotting import plot_receptive_field
 
     def show(kernel_size, n_layers, schedule):
         kernel_sizes, dilations = [kernel_size] * n_layers, dilation_schedule(schedule, n_layers)

@@ -355,10 +355,10 @@ def test_receptive_field_explorer_builds():
     import ipywidgets
     from matplotlib.figure import Figure
 
-    from course_utils import widgets
+    from course_utils import plotting, widgets
 
     assert widgets.dilation_schedule("constant 1", 3) == [1, 1, 1]
     assert widgets.dilation_schedule("doubling 1,2,4,…", 5) == [1, 2, 4, 8, 16]
     levels = conv1d.receptive_field_inputs([2, 2], [1, 2], T=8)
-    assert isinstance(widgets.plot_receptive_field(levels, T=8), Figure)
+    assert isinstance(plotting.plot_receptive_field(levels, T=8), Figure)
     assert isinstance(widgets.receptive_field_explorer(), ipywidgets.Widget)

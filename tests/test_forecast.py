@@ -33,6 +33,8 @@ def batch(N=5, T=50, seed=0):
         (forecast.Seq2SeqRNN, (5, 50, 10)),
         (lambda: forecast.Seq2SeqRNN(cell="lstm"), (5, 50, 10)),
         (lambda: forecast.Seq2SeqRNN(cell="gru"), (5, 50, 10)),
+        (forecast.ConvGRU, (5, 24, 10)),
+        (forecast.WaveNet, (5, 50, 10)),
     ],
 )
 def test_output_shapes(make, shape):
@@ -70,6 +72,59 @@ def test_seq2seq_applies_the_dense_layer_at_every_step(cell, layer):
         torch.testing.assert_close(Y[:, t], model(X[:, : t + 1])[:, -1])
 
 
+def _changed_steps(model, X, t):
+    """Output steps whose value changes when the inputs from step t on are replaced by new noise."""
+    X2 = X.clone()
+    X2[:, t:] = torch.randn(X2[:, t:].shape, generator=torch.Generator().manual_seed(t))
+    with torch.no_grad():
+        diff = (model(X) - model(X2)).abs().amax(dim=(0, 2))  # (T_out,)
+    return torch.nonzero(diff > 0).ravel().tolist()
+
+
+def test_wavenet_is_causal_with_a_receptive_field_of_31():
+    torch.manual_seed(0)
+    model, X = forecast.WaveNet(), batch(N=3, T=50)
+    assert [m.dilation[0] for m in model.stack if isinstance(m, nn.Conv1d)] == [1, 2, 4, 8] * 2
+    for t in (0, 10, 37, 49):  # perturbing inputs t.. changes outputs t.. and never an earlier one
+        assert _changed_steps(model, X, t) == list(range(t, 50)), t
+    X2 = X.clone()
+    X2[:, 10] += 1.0  # one input reaches outputs 10 .. 10 + 30 and no further: receptive field 31
+    with torch.no_grad():
+        changed = torch.nonzero((model(X) - model(X2)).abs().amax(dim=(0, 2)) > 0).ravel().tolist()
+    assert changed[0] == 10 and changed[-1] == 40
+
+
+def test_conv_gru_output_k_sees_inputs_up_to_2k_plus_3():
+    """Output step k has read inputs 0 .. 2k + 3 (the GRU reads the conv's steps in order) and nothing later."""
+    torch.manual_seed(0)
+    model, X = forecast.ConvGRU(), batch(N=3, T=50)
+    for k in (0, 5, 23):
+        if 2 * k + 4 < 50:
+            assert min(_changed_steps(model, X, 2 * k + 4)) == k + 1, k  # input 2k+4 first reaches output k+1
+        assert k in _changed_steps(model, X, 2 * k + 3), k  # input 2k+3 is inside output k's window
+
+
+def test_conv_gru_targets_are_the_seq2seq_targets_after_each_window():
+    conv, seq = forecast.task_data("conv_gru"), forecast.task_data("seq2seq")
+    for part_conv, part_seq in zip(conv, seq):
+        np.testing.assert_array_equal(part_conv.X, part_seq.X)
+        assert part_conv.y.shape == (len(part_seq.X), 24, 10)
+        np.testing.assert_array_equal(part_conv.y, part_seq.y[:, 3::2])
+    np.testing.assert_array_equal(conv.valid.y[:, -1], data.multi_step_data().valid.y)  # scored like seq2seq
+    # output k's window ends at input 2k + 3, and its targets are the ten values after that step
+    np.testing.assert_array_equal(conv.valid.y[:, 4, :], conv.valid.X[:, 12:22, 0])
+    assert forecast.conv_gru_targets(seq.valid.y).shape[1] == (50 - 4) // 2 + 1
+
+
+def test_conv_models_are_scored_on_the_last_step():
+    assert {"conv_gru", "wavenet"} <= forecast.SEQUENCE_KEYS
+    recipe = Recipe(epochs=1, batch_size=1000, max_lr=1e-2)
+    set_seed(0)
+    model, _, score = forecast.train_model("wavenet", recipe, progress=False)
+    valid = forecast.task_data("wavenet").valid
+    assert score == pytest.approx(forecast.last_step_mse(predict(model, valid.X), valid.y))
+
+
 # ---------------------------------------------------------------------------------------------- init
 
 
@@ -91,6 +146,23 @@ def test_keras_init_on_the_deep_rnn_with_dense_output():
         largest = weight.detach().abs().max().item()
         assert 0.5 * bound < largest <= bound, (tuple(weight.shape), largest, bound)
     assert torch.count_nonzero(model.dense.bias) == 0
+
+
+def test_keras_init_of_conv1d_is_glorot_uniform_with_zero_bias():
+    torch.manual_seed(0)
+    conv = forecast.keras_init(nn.Conv1d(20, 30, kernel_size=4, dilation=2))
+    bound = math.sqrt(6 / ((20 + 30) * 4))  # Keras: fan_in = C_in * K, fan_out = C_out * K
+    largest = conv.weight.detach().abs().max().item()
+    assert 0.9 * bound < largest <= bound
+    assert torch.count_nonzero(conv.bias) == 0
+    torch.manual_seed(0)
+    wavenet, conv_gru = forecast.WaveNet(), forecast.ConvGRU()
+    for layer in [m for m in wavenet.modules() if isinstance(m, nn.Conv1d)] + [conv_gru.conv]:
+        assert torch.count_nonzero(layer.bias) == 0
+        C_out, C_in, K = layer.weight.shape
+        assert layer.weight.detach().abs().max().item() <= math.sqrt(6 / ((C_in + C_out) * K))
+    W = conv_gru.rnn.weight_hh_l0.detach()  # the GRU behind the convolution starts orthogonal too
+    torch.testing.assert_close(W.T @ W, torch.eye(20), atol=1e-5, rtol=0)
 
 
 def test_torch_init_is_left_alone_when_asked():
