@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_utils import data, forecast  # noqa: E402
+from course_utils import data, forecast, sunspots  # noqa: E402
 from course_utils.seed import set_seed  # noqa: E402
 from course_utils.training import mse  # noqa: E402
 
@@ -79,11 +79,11 @@ def main(argv=None):
     print(f"\nTotal training time: {total:.1f} s\n")
 
     for ahead in (1, 10):
-        setup = forecast.SunspotSetup(ahead=ahead)
+        setup = sunspots.SunspotSetup(ahead=ahead)
         longer = dataclasses.replace(setup.recipe, epochs=setup.recipe.epochs * factor)
         setup = dataclasses.replace(setup, recipe=longer)
         set_seed(args.seed)
-        results = forecast.sunspot_scores(setup, seed=args.seed)
+        results = sunspots.sunspot_scores(setup, seed=args.seed)
         print(f"Monthly sunspots, {ahead} month(s) ahead, windows of {setup.n_steps} months, "
               "MSE in (sunspot number)^2\n")
         print("| model | valid | test | train s |")

@@ -18,6 +18,7 @@ gradcheck  centred finite differences and relative error
 gradients  clipping, the scalar model, Jacobian products across time
 sequence_models  torch models answering from the last state; the long-dependency tasks (chapters 03-04)
 forecast   the torch forecasting models (chapters 01, 04, 05) and their recipes
+sunspots   chapter 01's models on a real series, the monthly sunspot numbers
 training   one small fit loop for torch models
 plotting   plot helpers (take ax=None, return the Figure)
 widgets    ipywidgets front-ends over pure functions

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils import data, forecast
+from course_utils import data, forecast, sunspots
 from course_utils.seed import set_seed
 from course_utils.training import Recipe, predict
 
@@ -276,8 +276,8 @@ def test_training_a_table_model_is_repeatable():
 
 
 def test_sunspot_split_is_chronological_and_scaled():
-    setup = forecast.SunspotSetup(n_steps=24, ahead=1)
-    splits, mean, std = forecast.sunspot_data(setup)
+    setup = sunspots.SunspotSetup(n_steps=24, ahead=1)
+    splits, mean, std = sunspots.sunspot_data(setup)
     _, values = data.load_sunspots()
     sizes = [len(part.X) for part in splits]
     assert sum(sizes) == len(values) - 24
