@@ -33,7 +33,7 @@ def main(argv=None):
 
     print("| T | " + " | ".join(args.cells) + " |")
     print("|---|" + "---|" * len(args.cells))
-    longest = {cell: None for cell in args.cells}
+    solved = {cell: [] for cell in args.cells}  # per length: solved on every seed?
     seconds = {cell: 0.0 for cell in args.cells}
     for T in args.lengths:
         row = []
@@ -43,19 +43,23 @@ def main(argv=None):
                 _, score, s = sequence_models.train_on_adding_problem(cell, T, seed=seed)
                 scores.append(score)
                 seconds[cell] += s
-            if max(scores) <= SOLVED and (longest[cell] is None or longest[cell] == prev_T(args.lengths, T)):
-                longest[cell] = T
+            solved[cell].append(max(scores) <= SOLVED)
             row.append(" ".join(f"{x:.3f}" for x in scores))
         print(f"| {T} | " + " | ".join(row) + " |", flush=True)
     print()
     for cell in args.cells:
-        print(f"{cell}: longest length solved on every seed: {longest[cell]}; training {seconds[cell]:.0f} s")
+        longest = longest_solved(args.lengths, solved[cell])
+        print(f"{cell}: longest length solved on every seed: {longest}; training {seconds[cell]:.0f} s")
 
 
-def prev_T(lengths, T):
-    """The length before T in the list (None for the first), so 'longest solved' stays contiguous."""
-    i = lengths.index(T)
-    return lengths[i - 1] if i > 0 else None
+def longest_solved(lengths, solved):
+    """The last length of the unbroken run of solved lengths from the first one (None if the first failed)."""
+    longest = None
+    for T, ok in zip(lengths, solved):
+        if not ok:
+            break
+        longest = T
+    return longest
 
 
 if __name__ == "__main__":
