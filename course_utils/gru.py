@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.rnn import as_output_gradient, as_state, sigmoid
+from course_utils.rnn import as_output_gradient, as_state, gate_param_shapes, sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 FORMS = ("torch", "textbook")
@@ -134,20 +134,7 @@ def _check_params(params, form):
             "b_hg is only used by form='torch' (reset applied after the product); "
             "the textbook form has no such bias -- drop it or use form='torch'"
         )
-    names = param_names(form)
-    missing = [k for k in names if k not in params]
-    if missing:
-        raise ValueError(f"params for form={form!r} must have keys {names}; missing {missing}")
-    shape = np.shape(params["W_xz"])
-    if len(shape) != 2:
-        raise ValueError(f"W_xz must have shape (D, H), got {shape}")
-    D, H = shape
-    for name in names:
-        want = (D, H) if name.startswith("W_x") else (H, H) if name.startswith("W_h") else (H,)
-        got = np.shape(params[name])
-        if got != want:
-            raise ValueError(f"{name} must have shape {want} to match W_xz {shape}, got {got}")
-    return D, H
+    return gate_param_shapes(params, param_names(form), label=f"params for form={form!r}")  # W_xz first
 
 
 def _stacked_x(params):

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.rnn import as_output_gradient, as_state, sigmoid
+from course_utils.rnn import as_output_gradient, as_state, gate_param_shapes, sigmoid
 from course_utils.torch_weights import check_single_layer, to_numpy
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
@@ -128,19 +128,7 @@ def _check_params(params):
         raise ValueError(f"a peephole LSTM needs all of {list(PEEPHOLES)}; got only "
                          f"{[n for n, h in zip(PEEPHOLES, has) if h]}")
     peephole = all(has)
-    missing = [k for k in param_names() if k not in params]
-    if missing:
-        raise ValueError(f"params must have keys {param_names()}; missing {missing}")
-    shape = np.shape(params["W_xf"])
-    if len(shape) != 2:
-        raise ValueError(f"W_xf must have shape (D, H), got {shape}")
-    D, H = shape
-    expected = {f"W_x{k}": (D, H) for k in GATES} | {f"W_h{k}": (H, H) for k in GATES}
-    expected |= {f"b_{k}": (H,) for k in GATES} | ({p: (H,) for p in PEEPHOLES} if peephole else {})
-    for name, want in expected.items():
-        got = np.shape(params[name])
-        if got != want:
-            raise ValueError(f"{name} must have shape {want} to match W_xf {shape}, got {got}")
+    D, H = gate_param_shapes(params, param_names(peephole=peephole))  # W_xf first
     return D, H, peephole
 
 

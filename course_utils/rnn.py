@@ -15,8 +15,8 @@ Backward (chapter 02): `rnn_step_backward` undoes one step; `rnn_backward` runs 
 through time over the whole sequence, optionally truncated to a horizon of k steps. Gradients are
 returned in dicts keyed by the name of what they are the gradient of, with the same shapes.
 
-The gated layers (`lstm`, `gru`) build on this module: they reuse `sigmoid`, `as_state` (initial
-states) and `as_output_gradient` (the dout check) from here.
+The gated layers (`lstm`, `gru`) build on this module: they reuse `sigmoid`, `gate_param_shapes`
+(the params check), `as_state` (initial states) and `as_output_gradient` (the dout check) from here.
 """
 
 from typing import NamedTuple
@@ -109,6 +109,24 @@ def _check_params(params):
         raise ValueError(f"W_hh must have shape (H, H)=({H}, {H}) to match W_xh {W_xh}, got {W_hh}")
     if b_h != (H,):
         raise ValueError(f"b_h must have shape (H,)=({H},) to match W_xh {W_xh}, got {b_h}")
+    return D, H
+
+
+def gate_param_shapes(params, names, *, label="params"):
+    """Return (D, H) after checking a gated layer's params: every key of `names` present, names[0]
+    an input weight (D, H) that fixes D and H, every other W_x* (D, H), every W_h* (H, H), the rest (H,)."""
+    missing = [k for k in names if k not in params]
+    if missing:
+        raise ValueError(f"{label} must have keys {list(names)}; missing {missing}")
+    first, shape = names[0], np.shape(params[names[0]])
+    if len(shape) != 2:
+        raise ValueError(f"{first} must have shape (D, H), got {shape}")
+    D, H = shape
+    for name in names:
+        want = (D, H) if name.startswith("W_x") else (H, H) if name.startswith("W_h") else (H,)
+        got = np.shape(params[name])
+        if got != want:
+            raise ValueError(f"{name} must have shape {want} to match {first} {shape}, got {got}")
     return D, H
 
 
