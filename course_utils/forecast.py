@@ -31,6 +31,7 @@ import numpy as np
 from torch import nn
 
 from . import data
+from .sequence_models import recurrent_layer
 from .training import Recipe, fit, mse, predict
 
 # ----------------------------------------------------------------------------------------------
@@ -131,15 +132,6 @@ class DeepRNN(nn.Module):
         return h_last[0]  # (N, 1)
 
 
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}  # the recurrent layer a model stacks
-
-
-def _check_cell(cell):
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-    return CELLS[cell]
-
-
 class DeepRNNDense(nn.Module):
     """`num_layers` recurrent layers, then a dense layer on the last state. (N, T, 1) -> (N, ahead).
 
@@ -149,7 +141,7 @@ class DeepRNNDense(nn.Module):
 
     def __init__(self, hidden_size=20, num_layers=2, ahead=1, *, cell="rnn", init="keras"):
         super().__init__()
-        self.rnn = _check_cell(cell)(1, hidden_size, num_layers=num_layers, batch_first=True)
+        self.rnn = recurrent_layer(cell)(1, hidden_size, num_layers=num_layers, batch_first=True)
         self.dense = nn.Linear(hidden_size, ahead)
         _initialise(self, init)
 

@@ -29,6 +29,13 @@ from course_utils import data
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
+def recurrent_layer(cell):
+    """The torch layer class for `cell` ("rnn", "lstm" or "gru"); a clear ValueError for anything else."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+    return CELLS[cell]
+
+
 class LastStateModel(nn.Module):
     """A recurrent layer (`cell`: "rnn", "lstm" or "gru") and a dense layer that reads its LAST state.
 
@@ -40,12 +47,11 @@ class LastStateModel(nn.Module):
 
     def __init__(self, D, H, n_outputs, *, cell="rnn", nonlinearity="tanh", forget_bias=None):
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        layer = recurrent_layer(cell)
         if forget_bias is not None and cell != "lstm":
             raise ValueError(f"forget_bias applies to cell='lstm' only, got cell={cell!r}")
         extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
-        self.recurrent = CELLS[cell](D, H, batch_first=True, **extra)
+        self.recurrent = layer(D, H, batch_first=True, **extra)
         self.head = nn.Linear(H, n_outputs)
         if forget_bias is not None:
             with torch.no_grad():
@@ -70,12 +76,9 @@ class ClipHistory:
     diverged: bool = False
 
 
-def _check_settings(optimizer, max_norm):
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+def _check_max_norm(max_norm):
     if max_norm is not None and not max_norm > 0:
         raise ValueError(f"max_norm must be None or a positive number, got {max_norm!r}")
-    return torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
 
 
 def _update(model, opt, loss, max_norm, history):
@@ -104,7 +107,10 @@ def train_classifier(model, X, y, *, epochs=10, batch_size=32, lr=1e-2, optimize
     starting weights come from torch's global generator, so call set_seed before building the model.
     Runs on the CPU: the models are tiny, and `torch.set_num_threads(1)` is the fastest setting for them.
     """
-    make = _check_settings(optimizer, max_norm)
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    _check_max_norm(max_norm)
+    make = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
     X = torch.as_tensor(np.asarray(X, dtype=np.float32))
     y = torch.as_tensor(np.asarray(y, dtype=np.int64))
     if X.ndim != 3 or y.shape != (len(X),):
@@ -146,7 +152,7 @@ def train_regressor(model, make_batch, *, steps, lr=1e-2, max_norm=None, seed=0)
     make_batch(rng) -> (X (B, T, D), y (B, n_outputs)) draws a batch from a numpy Generator; the
     generator is seeded with `seed`, so the data stream is repeatable. Returns a ClipHistory.
     """
-    _check_settings("adam", max_norm)
+    _check_max_norm(max_norm)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     opt = torch.optim.Adam(model.parameters(), lr=lr)

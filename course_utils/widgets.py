@@ -17,7 +17,7 @@ so its logic is tested without a browser:
 
 import numpy as np
 
-from course_utils import rnn
+from course_utils import lstm, rnn
 
 SIGNALS = ("pulse", "step", "sine", "noise")
 
@@ -185,8 +185,6 @@ def gate_response(f, i, o, *, write_events_only=True, n_steps=60, seed=0):
     elsewhere, as a trained gate would; otherwise it lets i of every step's noise in.
     Returns x, i_t, c, h, all (T,).
     """
-    from course_utils import lstm
-
     x, is_event = gate_signal(n_steps, seed=seed)
     i_t = np.where(is_event, i, 0.0) if write_events_only else np.full(n_steps, float(i))
     c, h = lstm.cell_trace(np.tanh(2 * x), f, i_t, o)
