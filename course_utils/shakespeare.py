@@ -1,7 +1,7 @@
 """The complete works of Shakespeare, offline: the text that chapters 06-08 train on.
 
-42 works (plays, the sonnets and the long poems; 5.06 M characters, 83 distinct characters, plain
-ASCII) ship compressed in `datasets/shakespeare_gut.tar.xz`; datasets/README.md names the source
+42 works (plays, the sonnets and the long poems; 5.06 M characters, 84 distinct characters counting
+the newline, plain ASCII) ship compressed in `datasets/shakespeare_gut.tar.xz`; datasets/README.md names the source
 and licence. Nothing is downloaded.
 
 - `works()` returns {file stem: text}, in alphabetical order of the file names.
