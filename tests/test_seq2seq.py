@@ -1,0 +1,165 @@
+"""seq2seq: teacher forcing step by step = the fast path, attention = the numpy reference layers,
+padding invisible when masked (and visible when not), greedy decoding consistent with teacher forcing,
+the loss ignores padding, scoring, and a tiny model that learns."""
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import attention, seq2seq, seq_tasks, training
+from course_utils.seq_tasks import EOS, PAD
+
+KINDS = [None, "bahdanau", "dot", "general"]
+
+
+def tiny(kind, *, mask_padding=True, seed=0):
+    torch.manual_seed(seed)
+    config = seq2seq.Seq2SeqConfig(src_vocab=13, tgt_vocab=13, embed=5, hidden=6, attention=kind,
+                                   attention_units=4, mask_padding=mask_padding)  # fmt: skip
+    return seq2seq.Seq2Seq(config).double().eval()
+
+
+def batch(seed=0, N=4, Tx=7, Ty=5):
+    g = torch.Generator().manual_seed(seed)
+    src_len = torch.tensor([Tx, 3, 1, 5][:N])
+    src = torch.randint(3, 13, (N, Tx), generator=g)
+    src[torch.arange(Tx) >= src_len[:, None]] = PAD
+    tgt = torch.randint(3, 13, (N, Ty), generator=g)
+    return src, src_len, tgt
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_step_loop_equals_forward(kind):
+    """Teacher forcing through `step`, one character at a time, gives forward's logits and weights."""
+    model = tiny(kind)
+    src, src_len, tgt = batch()
+    tgt_in = seq2seq.shift_right(tgt)
+    logits, weights = model(src, src_len, tgt_in)
+    memory = model.encode(src, src_len)
+    s = memory.last
+    for t in range(tgt.shape[1]):
+        step_logits, s, w = model.step(tgt_in[:, t], s, memory)
+        torch.testing.assert_close(step_logits, logits[:, t], rtol=0, atol=1e-12)
+        if kind is not None:
+            torch.testing.assert_close(w, weights[:, t], rtol=0, atol=1e-12)
+    assert logits.shape == (4, 5, 13)
+    assert (weights is None) == (kind is None)
+
+
+@pytest.mark.parametrize("kind", ["bahdanau", "dot", "general"])
+def test_attention_equals_numpy_reference(kind):
+    """The model's context vectors are the numpy layers' outputs on the same queries, keys and values."""
+    model = tiny(kind)
+    src, src_len, _ = batch()
+    memory = model.encode(src, src_len)
+    queries = torch.randn(4, 3, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    context, weights = model.attend(queries, memory)
+    Q, enc = queries.numpy(), memory.enc.detach().numpy()
+    mask = memory.mask.numpy()[:, None, :]
+    if kind == "bahdanau":
+        params = {"W_q": model.W_q.weight.detach().numpy().T, "W_k": model.W_k.weight.detach().numpy().T,
+                  "w_v": model.w_v.weight.detach().numpy()[0]}  # fmt: skip
+        expected, cache = attention.additive_attention_forward(Q, enc, enc, params, mask=mask)
+    else:
+        K = enc if kind == "dot" else enc @ model.W_a.weight.detach().numpy()  # s W_a h^T, torch stores W_a^T
+        expected, cache = attention.dot_product_attention_forward(Q, K, enc, mask=mask, scale=1.0)
+    np.testing.assert_allclose(context.detach().numpy(), expected, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(weights.detach().numpy(), cache.weights, rtol=0, atol=1e-10)
+    assert (weights.detach().numpy()[~np.broadcast_to(mask, weights.shape)] == 0).all()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_extra_padding_changes_nothing_when_masked(kind):
+    model = tiny(kind)
+    src, src_len, tgt = batch()
+    longer = torch.cat([src, torch.full((4, 6), PAD)], dim=1)
+    a, wa = model(src, src_len, seq2seq.shift_right(tgt))
+    b, wb = model(longer, src_len, seq2seq.shift_right(tgt))
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+    if kind is not None:
+        assert (wb[:, :, 7:] == 0).all()
+
+
+@pytest.mark.parametrize("kind", ["bahdanau", "general"])
+def test_unmasked_padding_leaks_into_the_answer(kind):
+    model = tiny(kind, mask_padding=False)
+    src, src_len, tgt = batch()
+    longer = torch.cat([src, torch.full((4, 6), PAD)], dim=1)
+    _, weights = model(longer, src_len, seq2seq.shift_right(tgt))
+    assert (weights[:, :, 7:] > 0).all()  # padded positions get weight
+    a, _ = model(src, src_len, seq2seq.shift_right(tgt))
+    b, _ = model(longer, src_len, seq2seq.shift_right(tgt))
+    assert (a - b).abs().max() > 1e-6  # ... and the answer depends on how much padding the batch has
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_greedy_decode_feeds_back_its_own_argmax(kind):
+    model = tiny(kind, seed=3)
+    src, src_len, _ = batch(seed=2)
+    tokens, weights = model.greedy_decode(src, src_len, max_len=6)
+    assert tokens.shape == (4, 6)
+    # teacher forcing on its own answer reproduces every answer character (up to and including EOS)
+    logits, _ = model(src, src_len, seq2seq.shift_right(tokens))
+    choice = logits.argmax(-1)
+    for row, out in zip(choice, tokens):
+        n = int((out != PAD).sum())
+        assert torch.equal(row[:n], out[:n])
+        ends = (out == EOS).nonzero()
+        if len(ends):  # nothing but padding after the first EOS
+            assert (out[int(ends[0]) + 1 :] == PAD).all()
+    if kind is not None:
+        assert weights.shape == (4, 6, 7)
+
+
+def test_loss_ignores_padding():
+    logits = torch.randn(2, 3, 5, dtype=torch.float64)
+    tgt = torch.tensor([[3, 4, EOS], [3, EOS, PAD]])
+    real = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
+    expected = -np.mean([torch.log_softmax(logits[n, t], -1)[tgt[n, t]].item() for n, t in real])
+    assert seq2seq.sequence_loss(logits, tgt).item() == pytest.approx(expected, abs=1e-12)
+
+
+class Fixed(seq2seq.Seq2Seq):
+    """A model whose greedy answers are given: to test the scoring alone."""
+
+    def __init__(self, answers):
+        super().__init__(seq2seq.Seq2SeqConfig(5, 13, attention=None))
+        self.answers = answers
+
+    def greedy_decode(self, src, src_len, max_len):
+        return self.answers[: len(src)], None
+
+
+def test_score_counts_exact_and_per_character():
+    vocab = seq_tasks.digit_vocab()
+    data = seq_tasks.encode_pairs([("12", "21"), ("345", "543"), ("6", "6")], vocab, vocab)
+    answers = torch.from_numpy(vocab.encode(["21", "503", "67"], eos=True)[0][:, : data.tgt.shape[1]])
+    scores = seq2seq.score(Fixed(answers), data, vocab)
+    assert scores.exact == pytest.approx(1 / 3)  # "21" right; "503" one digit wrong; "67" misses the EOS
+    assert scores.per_token == pytest.approx((3 + 3 + 1) / (3 + 4 + 2))
+    assert scores.predictions == ["21", "503", "67"]
+
+
+def test_fit_learns_to_reverse_short_strings():
+    torch.manual_seed(0)
+    vocab = seq_tasks.digit_vocab()
+    train = seq_tasks.encode_pairs(seq_tasks.reversal_pairs(2000, min_len=1, max_len=3, seed=0), vocab, vocab)
+    test = seq_tasks.encode_pairs(seq_tasks.reversal_pairs(300, min_len=1, max_len=3, seed=1), vocab, vocab)
+    model = seq2seq.Seq2Seq(seq2seq.Seq2SeqConfig(len(vocab), len(vocab), embed=8, hidden=32, attention="general"))
+    before = seq2seq.score(model, test, vocab).exact
+    history = seq2seq.fit(model, train, test, training.Recipe(epochs=6, batch_size=64, max_lr=1e-2), progress=False)
+    after = seq2seq.score(model, test, vocab)
+    assert len(history.train_loss) == len(history.valid_loss) == 6
+    assert history.valid_loss[-1] < history.valid_loss[0] / 3
+    assert before < 0.1 and after.exact > 0.9, (before, after.exact)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="attention must be one of"):
+        seq2seq.Seq2Seq(seq2seq.Seq2SeqConfig(5, 5, attention="luong"))
+    vocab = seq_tasks.digit_vocab()
+    data = seq_tasks.encode_pairs([("1", "1")], vocab, vocab)
+    with pytest.raises(ValueError, match="model must be a Seq2Seq"):
+        seq2seq.fit(torch.nn.Linear(2, 2), data, data, training.Recipe())
+    with pytest.raises(ValueError, match="recipe.epochs must be a positive int"):
+        seq2seq.fit(tiny(None), data, data, training.Recipe(epochs=0))
