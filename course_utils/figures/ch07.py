@@ -47,7 +47,7 @@ def encoder_decoder():
           ha="center", va="top", fs=FS - 2, color=RED)
     # the decoder, with its own weights
     _chain(ax, xs_dec, y, size=s, fc=PURPLE_LIGHT, ec=PURPLE, text="",
-           ins=["<s>", "5", "4", "1", "3"], outs=["5", "4", "1", "3", "<e>"], arrow_len=0.5)
+           ins=["<sos>", "5", "4", "1", "3"], outs=["5", "4", "1", "3", "<eos>"], arrow_len=0.5)
     for t, x in enumerate(xs_dec, start=1):
         _note(ax, x, y, f"$s_{t}$", ha="center", fs=FS - 1)
     for t in range(4):  # at test time each prediction becomes the next input
@@ -59,8 +59,8 @@ def encoder_decoder():
     _note(ax, 6.95, 1.05, "training (teacher forcing): inputs are the TRUE previous tokens", fs=FS - 2, color=BLUE)
     _note(ax, 6.95, 0.68, "test time: each prediction is fed back as the next input (dashed)", fs=FS - 2,
           color=GREEN)
-    _note(ax, 6.95, 0.31, "greedy decoding: take the argmax at each step, stop at <e>", fs=FS - 2, color=MUTED)
-    _note(ax, 0.3, 0.31, "<s>: start token, <e>: end token", fs=FS - 3, color=MUTED)
+    _note(ax, 6.95, 0.31, "greedy decoding: take the argmax at each step, stop at <eos>", fs=FS - 2, color=MUTED)
+    _note(ax, 0.3, 0.31, "<sos>: start token, <eos>: end token", fs=FS - 3, color=MUTED)
     return fig
 
 
