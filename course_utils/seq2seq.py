@@ -5,7 +5,10 @@ targets tgt (N, Ty) end in EOS. The decoder's input is the target shifted right 
 forcing): at step t it reads the true y_{t-1}, not its own guess. H is the GRU size, E the embedding size.
 
     encoder:  h_1 ... h_Tx = GRU(embed(x_1 ... x_Tx))            enc (N, Tx, H)
-    plain:    s_0 = h_{Tx}  (the state after the last real character: the ONLY thing the decoder gets)
+              bidirectional (the default): H/2 units read left to right, H/2 more read right to left,
+              and h_j puts the two side by side, so it describes character j and both its neighbours
+    plain:    s_0 = h_{Tx}  (the state after the last real character: the ONLY thing the decoder gets;
+              bidirectional: the forward half after x_Tx beside the backward half after x_1)
               s_t = GRU(embed(y_{t-1}), s_{t-1});  logits_t = s_t @ W_out + b_out
 
 With attention the decoder also reads a context vector c_t, a weighted average of ALL encoder states:
@@ -51,6 +54,7 @@ class Seq2SeqConfig:
     attention: str | None = "general"
     attention_units: int = 32  # Bahdanau's A
     mask_padding: bool = True
+    bidirectional: bool = True  # encoder: H/2 units read left to right, H/2 right to left
 
 
 class Memory(NamedTuple):
@@ -73,7 +77,12 @@ class Seq2Seq(nn.Module):
         E, H, A, V = config.embed, config.hidden, config.attention_units, config.tgt_vocab
         self.src_embed = nn.Embedding(config.src_vocab, E, padding_idx=PAD)
         self.tgt_embed = nn.Embedding(V, E, padding_idx=PAD)
-        self.encoder = nn.GRU(E, H, batch_first=True)
+        if config.bidirectional and H % 2:
+            raise ValueError(f"a bidirectional encoder splits hidden={H} in two halves: it must be even")
+        H_enc = H // 2 if config.bidirectional else H
+        self.encoder = nn.GRU(E, H_enc, batch_first=True)
+        if config.bidirectional:
+            self.encoder_back = nn.GRU(E, H_enc, batch_first=True)
         if config.attention == "bahdanau":
             self.W_q, self.W_k = nn.Linear(H, A, bias=False), nn.Linear(H, A, bias=False)
             self.w_v = nn.Linear(A, 1, bias=False)
@@ -91,8 +100,15 @@ class Seq2Seq(nn.Module):
 
     def encode(self, src, src_len):
         """Memory for src (N, Tx), src_len (N,)."""
-        enc, _ = self.encoder(self.src_embed(src))  # (N, Tx, H); a GRU is causal, so padding after
-        last = enc[torch.arange(len(src)), src_len - 1]  # the last character cannot change this state
+        x = self.src_embed(src)  # (N, Tx, E)
+        rows = torch.arange(len(src), device=src.device)
+        enc, _ = self.encoder(x)  # (N, Tx, H or H/2); a GRU is causal: padding after the last
+        last = enc[rows, src_len - 1]  # character cannot change the state it left there
+        if self.config.bidirectional:
+            flip = reverse_index(src_len, src.shape[1])  # each row's real characters backwards, padding last
+            back, _ = self.encoder_back(x[rows[:, None], flip])
+            last = torch.cat([last, back[rows, src_len - 1]], dim=-1)  # the backward pass ends at character 1
+            enc = torch.cat([enc, back[rows[:, None], flip]], dim=-1)  # back in reading order, (N, Tx, H)
         mask = torch.arange(src.shape[1], device=src.device) < src_len[:, None]  # (N, Tx)
         keys = None
         if self.config.attention == "bahdanau":
@@ -175,6 +191,12 @@ class Seq2Seq(nn.Module):
             return tokens, None
         weights = torch.stack(weights, 1)
         return tokens, F.pad(weights, (0, 0, 0, max_len - weights.shape[1]))
+
+
+def reverse_index(src_len, Tx):
+    """(N, Tx) positions that read each row's first src_len characters backwards and leave padding in place."""
+    t = torch.arange(Tx, device=src_len.device)
+    return torch.where(t < src_len[:, None], src_len[:, None] - 1 - t, t)
 
 
 def shift_right(tgt):

@@ -12,10 +12,10 @@ from course_utils.seq_tasks import EOS, PAD
 KINDS = [None, "bahdanau", "dot", "general"]
 
 
-def tiny(kind, *, mask_padding=True, seed=0):
+def tiny(kind, *, mask_padding=True, seed=0, bidirectional=True):
     torch.manual_seed(seed)
     config = seq2seq.Seq2SeqConfig(src_vocab=13, tgt_vocab=13, embed=5, hidden=6, attention=kind,
-                                   attention_units=4, mask_padding=mask_padding)  # fmt: skip
+                                   attention_units=4, mask_padding=mask_padding, bidirectional=bidirectional)  # fmt: skip
     return seq2seq.Seq2Seq(config).double().eval()
 
 
@@ -29,9 +29,10 @@ def batch(seed=0, N=4, Tx=7, Ty=5):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_step_loop_equals_forward(kind):
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_step_loop_equals_forward(kind, bidirectional):
     """Teacher forcing through `step`, one character at a time, gives forward's logits and weights."""
-    model = tiny(kind)
+    model = tiny(kind, bidirectional=bidirectional)
     src, src_len, tgt = batch()
     tgt_in = seq2seq.shift_right(tgt)
     logits, weights = model(src, src_len, tgt_in)
@@ -44,6 +45,26 @@ def test_step_loop_equals_forward(kind):
             torch.testing.assert_close(w, weights[:, t], rtol=0, atol=1e-12)
     assert logits.shape == (4, 5, 13)
     assert (weights is None) == (kind is None)
+
+
+def test_bidirectional_encoder_equals_torch_packed_bidirectional_gru():
+    """Our two passes (the backward one over each row's real characters reversed) = nn.GRU(bidirectional=True)
+    on a packed batch, which never lets padding into either direction."""
+    model = tiny("general")
+    src, src_len, _ = batch()
+    memory = model.encode(src, src_len)
+    both = torch.nn.GRU(5, 3, batch_first=True, bidirectional=True).double()
+    with torch.no_grad():
+        for name, p in model.encoder.named_parameters():
+            getattr(both, name).copy_(p)
+            getattr(both, name + "_reverse").copy_(getattr(model.encoder_back, name))
+    packed = torch.nn.utils.rnn.pack_padded_sequence(model.src_embed(src), src_len, batch_first=True, enforce_sorted=False)
+    out, h_n = both(packed)
+    out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
+    real = memory.mask[:, :, None]
+    torch.testing.assert_close(memory.enc * real, out, rtol=0, atol=1e-12)
+    torch.testing.assert_close(memory.last, torch.cat([h_n[0], h_n[1]], dim=-1), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(seq2seq.reverse_index(torch.tensor([3, 1]), 4).numpy(), [[2, 1, 0, 3], [0, 1, 2, 3]])
 
 
 @pytest.mark.parametrize("kind", ["bahdanau", "dot", "general"])
@@ -69,8 +90,9 @@ def test_attention_equals_numpy_reference(kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_extra_padding_changes_nothing_when_masked(kind):
-    model = tiny(kind)
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_extra_padding_changes_nothing_when_masked(kind, bidirectional):
+    model = tiny(kind, bidirectional=bidirectional)
     src, src_len, tgt = batch()
     longer = torch.cat([src, torch.full((4, 6), PAD)], dim=1)
     a, wa = model(src, src_len, seq2seq.shift_right(tgt))
@@ -155,6 +177,8 @@ def test_fit_learns_to_reverse_short_strings():
 
 
 def test_bad_arguments():
+    with pytest.raises(ValueError, match="hidden=5 in two halves"):
+        seq2seq.Seq2Seq(seq2seq.Seq2SeqConfig(5, 5, hidden=5))
     with pytest.raises(ValueError, match="attention must be one of"):
         seq2seq.Seq2Seq(seq2seq.Seq2SeqConfig(5, 5, attention="luong"))
     vocab = seq_tasks.digit_vocab()
