@@ -266,9 +266,9 @@ def multihead(heads=3):
 
 def quadratic_cost(lengths=(4, 8, 16)):
     """Self-attention scores every query against every key: a T x T matrix per head, T^2 grows fast."""
-    fig, ax = _canvas(12.6, 6.2)
+    fig, ax = _canvas(12.6, 5.45)
     s = 0.22
-    x, base = 0.9, 0.9
+    x, base = 0.9, 0.7
     for T in lengths:
         top = base + T * s
         for i in range(T):
@@ -279,12 +279,12 @@ def quadratic_cost(lengths=(4, 8, 16)):
         _note(ax, x + T * s / 2, base - 0.12, f"{T * T} scores", ha="center", va="top", fs=FS - 2, color=RED)
         x += T * s + 0.6
     xr = x + 0.2
-    _note(ax, xr, 4.6, "T doubles → scores ×4", fs=FS - 1, color=RED, weight="bold")
-    _note(ax, xr, 4.05, "time and memory of the\nweights grow like $T^2$", fs=FS - 2, va="top")
-    _note(ax, xr, 2.85, "an RNN: T sequential steps,\neach $O(H^2)$: linear in T,\nbut no parallelism over t",
-          fs=FS - 2, va="top", color=MUTED)
-    _note(ax, 0.3, 5.85, "the price of attention: every query scores every key", fs=FS, weight="bold")
-    _note(ax, 0.3, 5.45, "self-attention over T positions builds a (T, T) weight matrix per head and per sequence",
+    _note(ax, xr, 4.0, "T doubles → scores ×4", fs=FS, color=RED, weight="bold")
+    _note(ax, xr, 3.55, "time and memory of the\nweights grow like $T^2$", fs=FS - 1, va="top")
+    _note(ax, xr, 2.45, "an RNN: T sequential steps,\neach $O(H^2)$: linear in T,\nbut no parallelism over t",
+          fs=FS - 1, va="top", color=MUTED)
+    _note(ax, 0.3, 5.1, "the price of attention: every query scores every key", fs=FS, weight="bold")
+    _note(ax, 0.3, 4.72, "self-attention over T positions builds a (T, T) weight matrix per head and per sequence",
           fs=FS - 3, color=MUTED)
     return fig
 
