@@ -32,9 +32,8 @@ def test_masked_softmax_reference_equals_torch_and_masks_exactly():
 def test_attention_reference_equals_scaled_dot_product_attention():
     for case in ex_ch07._attention_cases():
         Q, K, V, mask = case.args
-        want = F.scaled_dot_product_attention(
-            _t(Q), _t(K), _t(V), attn_mask=None if mask is None else _t(np.broadcast_to(mask, Q.shape[:2] + K.shape[1:2]))
-        ).numpy()
+        full = None if mask is None else _t(np.broadcast_to(mask, Q.shape[:2] + K.shape[1:2]))
+        want = F.scaled_dot_product_attention(_t(Q), _t(K), _t(V), attn_mask=full).numpy()
         np.testing.assert_allclose(ex_ch07._attention_reference(Q, K, V, mask), want, rtol=0, atol=1e-12)
 
 

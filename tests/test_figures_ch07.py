@@ -34,7 +34,8 @@ def test_alignment_heatmap_draws_real_weights_and_rejects_a_wrong_shape():
     fig = ch07.alignment_heatmap(w / w.sum(1, keepdims=True), source="abcde", target="xyz")
     assert isinstance(fig, Figure)
     assert "ILLUSTRATIVE" not in _texts(fig)
-    with pytest.raises(ValueError, match=r"weights must have shape \(len\(target\), len\(source\)\) = \(3, 4\), got \(3, 5\)"):
+    expected = r"weights must have shape \(len\(target\), len\(source\)\) = \(3, 4\), got \(3, 5\)"
+    with pytest.raises(ValueError, match=expected):
         ch07.alignment_heatmap(w, source="abcd", target="xyz")
 
 

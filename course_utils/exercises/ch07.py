@@ -186,7 +186,8 @@ def _softmax_cases():
     cases.append(Case("scores (Tk=6,), mask (6,)", (rng.normal(size=6), np.array([1, 1, 0, 1, 0, 1], dtype=bool))))
     big = 1000.0 + 5.0 * rng.normal(size=(2, 3, 5))
     cases.append(Case("large scores near 1000, padding mask (2, 1, 5)", (big, padding)))
-    cases.append(Case("scores (N=2, Tq=2, Tk=3), nothing masked", (rng.normal(size=(2, 2, 3)), np.ones((2, 2, 3), bool))))
+    everything = np.ones((2, 2, 3), dtype=bool)
+    cases.append(Case("scores (N=2, Tq=2, Tk=3), nothing masked", (rng.normal(size=(2, 2, 3)), everything)))
     return cases
 
 

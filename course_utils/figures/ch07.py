@@ -109,7 +109,8 @@ def attention_weights(scores=SCORES):
     _box(ax, xc, y_c, 1.1, 0.55, "$c_t$", fc=GREEN_LIGHT, ec=GREEN, fs=FS + 1)
     terms = " + ".join(f"{a:.2f} $h_{j}$" for j, a in enumerate(alpha, start=1))
     _note(ax, xc + 0.75, y_c + 0.12, f"$c_t$ = {terms}", fs=FS - 2, color=GREEN)
-    _note(ax, xc + 0.75, y_c - 0.3, r"context $c_t = \sum_j \alpha_j h_j$: a weighted average (line width $\propto \alpha_j$),",
+    _note(ax, xc + 0.75, y_c - 0.3,
+          r"context $c_t = \sum_j \alpha_j h_j$: a weighted average (line width $\propto \alpha_j$),",
           fs=FS - 3, color=MUTED)
     _note(ax, xc + 0.75, y_c - 0.62, "the size of one $h_j$ for any T; the decoder's next input is [$y_{t-1}$; $c_t$]",
           fs=FS - 3, color=MUTED)
