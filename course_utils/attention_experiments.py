@@ -18,6 +18,8 @@ import numpy as np
 from course_utils import seq2seq, seq_tasks, training
 from course_utils.seed import set_seed
 
+NOTEBOOK_RECIPE = training.Recipe(epochs=5, batch_size=128, max_lr=1e-2, clip_norm=1.0)
+
 
 @dataclass(frozen=True)
 class ReversalSetup:
@@ -27,7 +29,7 @@ class ReversalSetup:
     n_train: int = 10_000
     hidden: int = 64
     embed: int = 16
-    recipe: training.Recipe = field(default_factory=lambda: training.Recipe(epochs=5, batch_size=128, max_lr=1e-2, clip_norm=1.0))
+    recipe: training.Recipe = field(default_factory=lambda: NOTEBOOK_RECIPE)
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,15 @@ class DateSetup:
     n_train: int = 10_000
     hidden: int = 64
     embed: int = 16
-    recipe: training.Recipe = field(default_factory=lambda: training.Recipe(epochs=5, batch_size=128, max_lr=1e-2, clip_norm=1.0))
+    recipe: training.Recipe = field(default_factory=lambda: NOTEBOOK_RECIPE)
 
 
 def train_reversal(attention, setup=ReversalSetup(), *, seed=0, progress=True):
     """(model, history) for digit reversal with `attention` (None, "bahdanau", "dot", "general")."""
     vocab = seq_tasks.digit_vocab()
-    train = seq_tasks.encode_pairs(seq_tasks.reversal_pairs(setup.n_train, min_len=1, max_len=setup.max_len, seed=seed + 1), vocab, vocab)
-    valid = seq_tasks.encode_pairs(seq_tasks.reversal_pairs(500, min_len=1, max_len=setup.max_len, seed=seed + 2), vocab, vocab)
+    pairs = [seq_tasks.reversal_pairs(n, min_len=1, max_len=setup.max_len, seed=seed + k)
+             for n, k in ((setup.n_train, 1), (500, 2))]  # fmt: skip
+    train, valid = (seq_tasks.encode_pairs(p, vocab, vocab) for p in pairs)
     set_seed(seed)
     config = seq2seq.Seq2SeqConfig(len(vocab), len(vocab), embed=setup.embed, hidden=setup.hidden, attention=attention)
     model = seq2seq.Seq2Seq(config)

@@ -171,7 +171,7 @@ class Seq2Seq(nn.Module):
 
     @torch.no_grad()
     def greedy_decode(self, src, src_len, max_len):
-        """The model's own answers: tokens (N, max_len) (EOS, then PAD after it) and weights (N, max_len, Tx) or None."""
+        """The model's own answers: tokens (N, max_len) (EOS, then PAD) and weights (N, max_len, Tx) or None."""
         memory = self.encode(src, src_len)
         N = len(src)
         y = torch.full((N,), SOS, dtype=torch.long, device=src.device)
@@ -250,7 +250,7 @@ def fit(model, train_set, valid_set, recipe, *, seed=0, progress=True):
     rng = np.random.default_rng(seed)
     n_batches = -(-len(train_set) // recipe.batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.max_lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.max_lr, total_steps=recipe.epochs * n_batches)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, recipe.max_lr, total_steps=recipe.epochs * n_batches)
     history, start = training.History(), time.perf_counter()
     bar = tqdm(range(recipe.epochs), desc="epochs", disable=not progress)
     for _ in bar:

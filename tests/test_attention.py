@@ -191,7 +191,8 @@ def test_multihead_equals_torch(N, Tq, Tk, E, h, kind):
     Xq, Xk, Xv = rng.normal(size=(N, Tq, E)), rng.normal(size=(N, Tk, E)), rng.normal(size=(N, Tk, E))
     mask = masks_for(kind, N, Tq, Tk, seed=Tk)
 
-    out, cache = attention.multihead_attention_forward(Xq, Xk, Xv, attention.params_from_torch(layer), num_heads=h, mask=mask)
+    params = attention.params_from_torch(layer)
+    out, cache = attention.multihead_attention_forward(Xq, Xk, Xv, params, num_heads=h, mask=mask)
 
     kwargs = {}
     if kind == "padding":  # torch's key_padding_mask: True = IGNORE, the opposite of ours

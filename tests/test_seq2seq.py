@@ -14,8 +14,8 @@ KINDS = [None, "bahdanau", "dot", "general"]
 
 def tiny(kind, *, mask_padding=True, seed=0, bidirectional=True):
     torch.manual_seed(seed)
-    config = seq2seq.Seq2SeqConfig(src_vocab=13, tgt_vocab=13, embed=5, hidden=6, attention=kind,
-                                   attention_units=4, mask_padding=mask_padding, bidirectional=bidirectional)  # fmt: skip
+    config = seq2seq.Seq2SeqConfig(src_vocab=13, tgt_vocab=13, embed=5, hidden=6, attention=kind, attention_units=4,
+                                   mask_padding=mask_padding, bidirectional=bidirectional)  # fmt: skip
     return seq2seq.Seq2Seq(config).double().eval()
 
 
@@ -58,7 +58,8 @@ def test_bidirectional_encoder_equals_torch_packed_bidirectional_gru():
         for name, p in model.encoder.named_parameters():
             getattr(both, name).copy_(p)
             getattr(both, name + "_reverse").copy_(getattr(model.encoder_back, name))
-    packed = torch.nn.utils.rnn.pack_padded_sequence(model.src_embed(src), src_len, batch_first=True, enforce_sorted=False)
+    x = model.src_embed(src)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, src_len, batch_first=True, enforce_sorted=False)
     out, h_n = both(packed)
     out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
     real = memory.mask[:, :, None]

@@ -45,7 +45,8 @@ def test_formats_parse_back_to_the_iso_date(fmt):
 
 
 def test_ordinals():
-    days = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 23: "23rd", 31: "31st"}
+    days = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd",
+            23: "23rd", 31: "31st"}
     for d, text in days.items():
         assert st.format_date(datetime.date(2000, 1, d), "22nd of April 2019").startswith(text + " of")
 
