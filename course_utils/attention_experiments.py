@@ -5,7 +5,8 @@
   the training range and beyond it (`train_reversal`, `scores_by_length`).
 - The date task: a Luong "general" model from any human-written date to ISO (`train_dates`), scored
   on held-out dates; `score_unpadded` decodes every input without padding, to see whether a
-  model's answer depends on how much padding its batch happened to have.
+  model's answer depends on how much padding its batch happened to have; `date_alignment` returns a
+  trained model's attention weights for given dates (for a real alignment heatmap).
 
 Recipes are `training.Recipe`s (epochs over a fixed generated set, batch size, Adam's one-cycle
 peak rate, gradient clipping); the sizes live in `ReversalSetup` / `DateSetup`.
@@ -104,3 +105,13 @@ def padding_weight(model, dataset):
     real_out = (dataset.tgt != seq_tasks.PAD)[:, :, None]
     pad_in = (np.arange(dataset.src.shape[1]) >= dataset.src_len[:, None])[:, None, :]
     return float((weights * pad_in * real_out).sum() / real_out.sum())
+
+
+def date_alignment(texts, setup=DateSetup(), *, seed=0):
+    """Train the notebook's date model and return [(text, answer, weights (Ty, len(text)))] for each text:
+    the data behind a real alignment heatmap (about 10 s of training on one idle CPU thread)."""
+    from course_utils.attention_widgets import translate
+
+    model, _ = train_dates(setup, seed=seed, progress=False)
+    src_vocab, tgt_vocab = seq_tasks.date_vocabs()
+    return [(text, *translate(model, text, src_vocab, tgt_vocab)) for text in texts]

@@ -33,3 +33,12 @@ def test_unpadded_scores_equal_padded_ones_for_a_masked_model_only():
     assert predictions != seq2seq.score(unmasked, test, tgt_vocab).predictions  # padding changes answers
     assert ax.padding_weight(unmasked, test) > 0.01
     assert len(test.src_len) == 60 and np.unique(test.src_len).size > 5  # many lengths: much padding
+
+
+def test_date_alignment_returns_one_heatmap_per_text():
+    setup = ax.DateSetup(n_train=128, hidden=8, embed=4, recipe=TINY)
+    rows = ax.date_alignment(["Mon 22 Apr 2019", "3.1.1807"], setup)
+    assert [text for text, _, _ in rows] == ["Mon 22 Apr 2019", "3.1.1807"]
+    for text, answer, weights in rows:
+        assert isinstance(answer, str) and weights.shape[1] == len(text)
+        np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
