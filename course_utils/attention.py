@@ -184,6 +184,9 @@ def dot_product_attention_backward(dout, cache):
 
     dout: (N, Tq, dv), the gradient of the loss with respect to the output.
     """
+    if not isinstance(cache, AttentionCache) or cache.S is not None:
+        raise ValueError(f"cache must come from dot_product_attention_forward, got {type(cache).__name__}"
+                         + (" from additive_attention_forward" if isinstance(cache, AttentionCache) else ""))
     dout = _check_dout(dout, cache.weights.shape[:2] + cache.V.shape[2:])
     dweights, dV = _mix_backward(dout, cache)
     dscores = _softmax_backward(dweights, cache.weights) * cache.scale  # masked entries: weight 0, so 0
@@ -242,8 +245,9 @@ def additive_attention_forward(Q, K, V, params, *, mask=None):
 
 def additive_attention_backward(dout, cache):
     """Gradients of additive attention: {"Q", "K", "V", "W_q", "W_k", "w_v"}, each the shape of its input."""
-    if cache.S is None:
-        raise ValueError("cache must come from additive_attention_forward, got a dot-product cache")
+    if not isinstance(cache, AttentionCache) or cache.S is None:
+        raise ValueError("cache must come from additive_attention_forward, got "
+                         + ("a dot-product cache" if isinstance(cache, AttentionCache) else type(cache).__name__))
     dout = _check_dout(dout, cache.weights.shape[:2] + cache.V.shape[2:])
     p = cache.params
     dweights, dV = _mix_backward(dout, cache)

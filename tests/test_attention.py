@@ -248,6 +248,11 @@ def test_mismatched_shapes_are_named():
     _, cache = attention.dot_product_attention_forward(Q, K, V)
     with pytest.raises(ValueError, match=r"dout must have the output's shape \(2, 3, 2\), got \(2, 3, 5\)"):
         attention.dot_product_attention_backward(np.zeros((2, 3, 5)), cache)
+    _, additive = attention.additive_attention_forward(Q, K, V, params)
+    with pytest.raises(ValueError, match="cache must come from dot_product_attention_forward"):
+        attention.dot_product_attention_backward(np.zeros((2, 3, 2)), additive)
+    with pytest.raises(ValueError, match="cache must come from additive_attention_forward, got a dot-product"):
+        attention.additive_attention_backward(np.zeros((2, 3, 2)), cache)
     with pytest.raises(ValueError, match="scale must be a finite number"):
         attention.dot_product_attention_forward(Q, K, V, scale=float("nan"))
 
