@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import attention, seq2seq, seq_tasks, training
+from course_utils import attention, gru, seq2seq, seq_tasks, training
 from course_utils.seq_tasks import EOS, PAD
 
 KINDS = [None, "bahdanau", "dot", "general"]
@@ -88,6 +88,50 @@ def test_attention_equals_numpy_reference(kind):
     np.testing.assert_allclose(context.detach().numpy(), expected, rtol=0, atol=1e-10)
     np.testing.assert_allclose(weights.detach().numpy(), cache.weights, rtol=0, atol=1e-10)
     assert (weights.detach().numpy()[~np.broadcast_to(mask, weights.shape)] == 0).all()
+
+
+def numpy_gru_step(cell_or_gru, x, s_prev):
+    """One GRU step with the numpy layer (torch's form), from an nn.GRUCell's or a one-layer nn.GRU's weights."""
+    twin = torch.nn.GRU(x.shape[1], s_prev.shape[1], batch_first=True).double()
+    suffix = "" if isinstance(cell_or_gru, torch.nn.GRUCell) else "_l0"
+    with torch.no_grad():
+        for name in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]:
+            getattr(twin, name + "_l0").copy_(getattr(cell_or_gru, name + suffix))
+    return gru.gru_step_forward(x, s_prev, gru.params_from_torch(twin))[0]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_decoder_step_equals_the_equations_in_numpy(kind):
+    """The module docstring's equations, computed with the numpy layers: who asks (s_{t-1} for Bahdanau,
+    s_t for Luong), where the context goes, what the output layer reads."""
+    model = tiny(kind, seed=5)
+    src, src_len, _ = batch(seed=3)
+    memory = model.encode(src, src_len)
+    y_prev = torch.tensor([3, 7, 1, 12])
+    s_prev = torch.randn(4, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    logits, s, w = model.step(y_prev, s_prev, memory)
+
+    P = {name: p.detach().numpy() for name, p in model.named_parameters()}
+    enc, mask, sp = memory.enc.detach().numpy(), memory.mask.numpy()[:, None, :], s_prev.numpy()
+    x = P["tgt_embed.weight"][y_prev.numpy()]
+    if kind == "bahdanau":
+        params = {"W_q": P["W_q.weight"].T, "W_k": P["W_k.weight"].T, "w_v": P["w_v.weight"][0]}
+        c, cache = attention.additive_attention_forward(sp[:, None], enc, enc, params, mask=mask)  # s_{t-1} asks
+        s_np = numpy_gru_step(model.decoder, np.concatenate([x, c[:, 0]], axis=1), sp)
+        out = np.concatenate([s_np, c[:, 0]], axis=1) @ P["out.weight"].T + P["out.bias"]
+    else:
+        s_np = numpy_gru_step(model.decoder, x, sp)
+        if kind is None:
+            out = s_np @ P["out.weight"].T + P["out.bias"]
+        else:
+            keys = enc if kind == "dot" else enc @ P["W_a.weight"]
+            c, cache = attention.dot_product_attention_forward(s_np[:, None], keys, enc, mask=mask, scale=1.0)
+            mixed = np.tanh(np.concatenate([s_np, c[:, 0]], axis=1) @ P["combine.weight"].T + P["combine.bias"])
+            out = mixed @ P["out.weight"].T + P["out.bias"]
+    np.testing.assert_allclose(s.detach().numpy(), s_np, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(logits.detach().numpy(), out, rtol=0, atol=1e-12)
+    if kind is not None:
+        np.testing.assert_allclose(w.detach().numpy(), cache.weights[:, 0], rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", KINDS)
