@@ -13,6 +13,12 @@ gru        the GRU layer in numpy, torch's form and the textbook form, = torch.n
 bidirectional  forward and time-reversed passes over any layer, = torch's bidirectional=True
 conv1d     the 1D convolution over time in numpy (stride, padding, dilation, causal), = torch.nn.Conv1d;
            the receptive field of a stack
+attention  scaled dot-product, additive (Bahdanau) and multi-head attention in numpy, masks,
+           = F.scaled_dot_product_attention and nn.MultiheadAttention
+seq_tasks  generated seq2seq tasks (dates in many formats -> ISO, digit reversal), CharVocab
+seq2seq    torch GRU encoder-decoders: plain, Bahdanau, Luong dot/general; teacher forcing, greedy decoding
+attention_experiments  chapter 07's experiments: accuracy by length, the date task, padding
+attention_widgets  the date explorer (answer + attention heatmap) and plot_alignment
 torch_weights  checks and float64 conversion shared by the layers' params_from_torch
 gradcheck  centred finite differences and relative error
 gradients  clipping, the scalar model, Jacobian products across time

@@ -1,0 +1,364 @@
+"""Attention in numpy (float64): scaled dot-product, additive (Bahdanau) and multi-head, forward and backward.
+
+Shapes are batch-first. Queries Q are (N, Tq, dq): N sequences, Tq queries each; keys K are (N, Tk, dk)
+and values V are (N, Tk, dv), one key and one value per position of the sequence being looked at.
+Every query scores every key, the scores of one query go through a softmax over the Tk keys, and the
+output for that query is the weighted average of the values (row-vector convention):
+
+    scores  S = score(Q, K)                 (N, Tq, Tk)
+    weights A = softmax(S, over the keys)   (N, Tq, Tk)   each row sums to 1
+    output    = A @ V                       (N, Tq, dv)
+
+Two score functions:
+- scaled dot product (Luong's "dot", scaled as in transformers): S = Q @ K^T * scale, scale = 1/sqrt(d)
+  by default (d = dq = dk). The scale keeps the scores' variance near 1 whatever d is.
+- additive (Bahdanau et al. 2015): e_ij = tanh(q_i @ W_q + k_j @ W_k) . w_v, with parameters
+  W_q (dq, A), W_k (dk, A) and w_v (A,) -- a one-hidden-layer network of A units per (query, key) pair.
+
+Masks. `mask` is a boolean array broadcastable to (N, Tq, Tk), True where a query MAY attend to a key
+(the convention of torch.nn.functional.scaled_dot_product_attention). Masked keys get a weight of
+exactly 0 and receive no gradient. A query whose row is masked everywhere has nothing to average:
+that is a ValueError here (torch's maths gives NaN). Beware: torch.nn.MultiheadAttention's
+`key_padding_mask` and its boolean `attn_mask` mean the OPPOSITE -- True there means "ignore".
+
+Multi-head attention (= torch.nn.MultiheadAttention(batch_first=True), bias on, no add_bias_kv,
+no add_zero_attn, evaluated without dropout): project Xq, Xk, Xv to E features each, split them
+into h heads of E/h features, run scaled dot-product attention in every head, concatenate the
+heads and project once more:
+
+    Q = Xq @ W_q + b_q,  K = Xk @ W_k + b_k,  V = Xv @ W_v + b_v     (N, T, E) -> h heads (N, h, T, E/h)
+    out = concat_heads(attention(Q_h, K_h, V_h)) @ W_o + b_o         (N, Tq, E)
+
+torch reports the weights averaged over the heads: `MultiheadCache.mean_weights()`.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from course_utils.torch_weights import to_numpy
+
+ADDITIVE_PARAMS = ("W_q", "W_k", "w_v")
+MULTIHEAD_PARAMS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
+
+
+class AttentionCache(NamedTuple):
+    """What a dot-product or additive forward pass remembers for its backward pass."""
+
+    Q: np.ndarray  # (N, Tq, dq)
+    K: np.ndarray  # (N, Tk, dk)
+    V: np.ndarray  # (N, Tk, dv)
+    weights: np.ndarray  # (N, Tq, Tk)  the softmax weights; 0 where masked
+    scale: float | None  # dot product: the factor on Q @ K^T; additive: None
+    S: np.ndarray | None  # additive only: tanh(q W_q + k W_k), (N, Tq, Tk, A)
+    params: dict | None  # additive only
+
+
+class MultiheadCache(NamedTuple):
+    """What multi-head attention computed: the projections and every head's weights."""
+
+    Q: np.ndarray  # (N, h, Tq, E/h)
+    K: np.ndarray  # (N, h, Tk, E/h)
+    V: np.ndarray  # (N, h, Tk, E/h)
+    weights: np.ndarray  # (N, h, Tq, Tk)
+    heads: np.ndarray  # (N, Tq, E)  the heads' outputs side by side, before W_o
+
+    def mean_weights(self):
+        """The weights averaged over the heads, (N, Tq, Tk): what torch returns by default."""
+        return self.weights.mean(axis=1)
+
+
+# ---- input checks ----------------------------------------------------------------------------------
+
+
+def _as_array(name, a, ndim, layout):
+    """a as float64 with `ndim` axes, else a ValueError that names the expected layout."""
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a numeric array of shape {layout}, got {type(a).__name__}") from None
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must have shape {layout}, got {arr.shape}")
+    return arr
+
+
+def _check_qkv(Q, K, V, *, same_d=True):
+    """Check Q (N, Tq, dq), K (N, Tk, dk), V (N, Tk, dv) fit together; return them as float64."""
+    Q = _as_array("Q", Q, 3, "(N, Tq, dq)")
+    N, Tq, dq = Q.shape
+    K = _as_array("K", K, 3, f"(N={N}, Tk, dk{'=' + str(dq) if same_d else ''})")
+    V = _as_array("V", V, 3, f"(N={N}, Tk={K.shape[1]}, dv)")
+    if K.shape[0] != N or (same_d and K.shape[2] != dq):
+        raise ValueError(f"K must have shape (N={N}, Tk, dk{'=' + str(dq) if same_d else ''}), got {K.shape}")
+    if V.shape[:2] != K.shape[:2]:
+        raise ValueError(f"V must have shape (N={N}, Tk={K.shape[1]}, dv), got {V.shape}")
+    if 0 in Q.shape[:2] or K.shape[1] == 0:
+        raise ValueError(f"Q and K need at least one sequence, query and key, got Q {Q.shape} and K {K.shape}")
+    return Q, K, V
+
+
+def check_mask(mask, shape):
+    """The mask broadcast to `shape` (N, Tq, Tk) as a boolean array; None means attend everywhere.
+
+    Raises ValueError for a non-boolean mask, one that cannot broadcast, or a row with no True.
+    """
+    if mask is None:
+        return np.ones(shape, dtype=bool)
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        raise ValueError(
+            f"mask must be a boolean array (True = may attend), got dtype {mask.dtype}; "
+            "build one with a comparison, e.g. lengths[:, None, None] > np.arange(Tk)"
+        )
+    try:
+        mask = np.broadcast_to(mask, shape)
+    except ValueError:
+        raise ValueError(f"mask must be broadcastable to (N, Tq, Tk) = {shape}, got shape {mask.shape}") from None
+    empty = ~mask.any(axis=-1)
+    if empty.any():
+        where = tuple(int(i) for i in np.argwhere(empty)[0])
+        raise ValueError(
+            f"mask leaves query {where[-1]} of sequence {where[0]} with no key to attend to "
+            "(a fully masked row): every row of the mask needs at least one True"
+        )
+    return mask
+
+
+def _check_dout(dout, cache_out_shape):
+    dout = _as_array("dout", dout, len(cache_out_shape), str(cache_out_shape))
+    if dout.shape != cache_out_shape:
+        raise ValueError(f"dout must have the output's shape {cache_out_shape}, got {dout.shape}")
+    return dout
+
+
+# ---- the shared softmax ------------------------------------------------------------------------------
+
+
+def masked_softmax(scores, mask=None):
+    """Softmax over the last axis of `scores` (..., Tk), with weight exactly 0 where `mask` is False.
+
+    mask: boolean, broadcastable to scores' shape, True = may attend. Every row needs one True.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    mask = check_mask(mask, scores.shape)
+    shifted = np.where(mask, scores, -np.inf)
+    shifted = shifted - shifted.max(axis=-1, keepdims=True)  # the largest allowed score becomes 0
+    e = np.where(mask, np.exp(shifted), 0.0)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_backward(dweights, weights):
+    """dL/dscores from dL/dweights for a row-wise softmax: A * (dA - sum(dA * A))."""
+    return weights * (dweights - (dweights * weights).sum(axis=-1, keepdims=True))
+
+
+def _mix_backward(dout, cache):
+    """Gradients of out = A @ V: (dA, dV)."""
+    dweights = dout @ cache.V.transpose(0, 2, 1)  # (N, Tq, Tk)
+    dV = cache.weights.transpose(0, 2, 1) @ dout  # (N, Tk, dv)
+    return dweights, dV
+
+
+# ---- scaled dot-product attention ---------------------------------------------------------------------
+
+
+def dot_product_attention_forward(Q, K, V, *, mask=None, scale=None):
+    """out = softmax(Q @ K^T * scale, masked) @ V.
+
+    Q (N, Tq, d), K (N, Tk, d), V (N, Tk, dv); mask broadcastable to (N, Tq, Tk), True = may attend;
+    scale defaults to 1/sqrt(d). Returns out (N, Tq, dv) and an AttentionCache (weights in cache.weights).
+    """
+    Q, K, V = _check_qkv(Q, K, V)
+    if scale is None:
+        scale = 1.0 / np.sqrt(Q.shape[2])
+    elif isinstance(scale, bool) or not isinstance(scale, (int, float, np.floating)) or not np.isfinite(scale):
+        raise ValueError(f"scale must be a finite number (or None for 1/sqrt(d)), got {scale!r}")
+    scores = (Q @ K.transpose(0, 2, 1)) * scale  # (N, Tq, Tk)
+    weights = masked_softmax(scores, check_mask(mask, scores.shape))
+    out = weights @ V  # (N, Tq, dv)
+    return out, AttentionCache(Q, K, V, weights, float(scale), None, None)
+
+
+def dot_product_attention_backward(dout, cache):
+    """Gradients of the scaled dot-product attention: {"Q", "K", "V"}, each the shape of its input.
+
+    dout: (N, Tq, dv), the gradient of the loss with respect to the output.
+    """
+    if not isinstance(cache, AttentionCache) or cache.S is not None:
+        raise ValueError(f"cache must come from dot_product_attention_forward, got {type(cache).__name__}"
+                         + (" from additive_attention_forward" if isinstance(cache, AttentionCache) else ""))
+    dout = _check_dout(dout, cache.weights.shape[:2] + cache.V.shape[2:])
+    dweights, dV = _mix_backward(dout, cache)
+    dscores = _softmax_backward(dweights, cache.weights) * cache.scale  # masked entries: weight 0, so 0
+    return {"Q": dscores @ cache.K, "K": dscores.transpose(0, 2, 1) @ cache.Q, "V": dV}
+
+
+# ---- additive (Bahdanau) attention --------------------------------------------------------------------
+
+
+def init_params(dq, dk, A, *, seed):
+    """Random additive-attention parameters: W_q (dq, A), W_k (dk, A), w_v (A,), U(-1/sqrt(fan_in), +)."""
+    for name, value in (("dq", dq), ("dk", dk), ("A", A)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    rng = np.random.default_rng(seed)
+    return {
+        "W_q": rng.uniform(-1, 1, size=(dq, A)) / np.sqrt(dq),
+        "W_k": rng.uniform(-1, 1, size=(dk, A)) / np.sqrt(dk),
+        "w_v": rng.uniform(-1, 1, size=A) / np.sqrt(A),
+    }
+
+
+def _check_additive_params(params, dq, dk):
+    if not isinstance(params, dict) or set(params) != set(ADDITIVE_PARAMS):
+        got = sorted(params) if isinstance(params, dict) else type(params).__name__
+        raise ValueError(f"params must be a dict with keys {list(ADDITIVE_PARAMS)}, got {got}")
+    w_v = _as_array("params['w_v']", params["w_v"], 1, "(A,)")
+    A = w_v.shape[0]
+    W_q = _as_array("params['W_q']", params["W_q"], 2, f"(dq={dq}, A={A})")
+    W_k = _as_array("params['W_k']", params["W_k"], 2, f"(dk={dk}, A={A})")
+    if W_q.shape != (dq, A):
+        raise ValueError(f"params['W_q'] must have shape (dq={dq}, A={A}), got {W_q.shape}")
+    if W_k.shape != (dk, A):
+        raise ValueError(f"params['W_k'] must have shape (dk={dk}, A={A}), got {W_k.shape}")
+    return {"W_q": W_q, "W_k": W_k, "w_v": w_v}
+
+
+def additive_scores(Q, K, params):
+    """Bahdanau's scores e_ij = tanh(q_i @ W_q + k_j @ W_k) . w_v, (N, Tq, Tk), and the tanh layer S (N, Tq, Tk, A)."""
+    S = np.tanh((Q @ params["W_q"])[:, :, None, :] + (K @ params["W_k"])[:, None, :, :])  # (N, Tq, Tk, A)
+    return S @ params["w_v"], S
+
+
+def additive_attention_forward(Q, K, V, params, *, mask=None):
+    """out = softmax(tanh(Q W_q + K W_k) . w_v, masked) @ V.
+
+    Q (N, Tq, dq), K (N, Tk, dk), V (N, Tk, dv); params from `init_params`; mask as in the module
+    docstring. Returns out (N, Tq, dv) and an AttentionCache (weights in cache.weights).
+    """
+    Q, K, V = _check_qkv(Q, K, V, same_d=False)
+    params = _check_additive_params(params, Q.shape[2], K.shape[2])
+    scores, S = additive_scores(Q, K, params)
+    weights = masked_softmax(scores, check_mask(mask, scores.shape))
+    return weights @ V, AttentionCache(Q, K, V, weights, None, S, params)
+
+
+def additive_attention_backward(dout, cache):
+    """Gradients of additive attention: {"Q", "K", "V", "W_q", "W_k", "w_v"}, each the shape of its input."""
+    if not isinstance(cache, AttentionCache) or cache.S is None:
+        raise ValueError("cache must come from additive_attention_forward, got "
+                         + ("a dot-product cache" if isinstance(cache, AttentionCache) else type(cache).__name__))
+    dout = _check_dout(dout, cache.weights.shape[:2] + cache.V.shape[2:])
+    p = cache.params
+    dweights, dV = _mix_backward(dout, cache)
+    de = _softmax_backward(dweights, cache.weights)  # (N, Tq, Tk)
+    dw_v = np.einsum("nqk,nqka->a", de, cache.S)
+    dpre = de[..., None] * p["w_v"] * (1.0 - cache.S**2)  # through tanh, (N, Tq, Tk, A)
+    dqa, dka = dpre.sum(axis=2), dpre.sum(axis=1)  # (N, Tq, A), (N, Tk, A)
+    return {
+        "Q": dqa @ p["W_q"].T,
+        "K": dka @ p["W_k"].T,
+        "V": dV,
+        "W_q": np.einsum("nqd,nqa->da", cache.Q, dqa),
+        "W_k": np.einsum("nkd,nka->da", cache.K, dka),
+        "w_v": dw_v,
+    }
+
+
+# ---- multi-head attention -----------------------------------------------------------------------------
+
+
+def params_from_torch(module):
+    """Copy a `torch.nn.MultiheadAttention(batch_first=True)`'s weights: W_q (E, E) ... W_o (E, E), b_o (E,).
+
+    torch keeps y = x @ weight.T + bias, so our row-convention matrices are the transposes. With
+    kdim = vdim = E it stacks the three input projections in in_proj_weight (3E, E): rows 0:E are q,
+    E:2E are k, 2E:3E are v; otherwise they are q_proj_weight, k_proj_weight (E, kdim), v_proj_weight.
+    """
+    import torch
+
+    if not isinstance(module, torch.nn.MultiheadAttention):
+        raise ValueError(f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}")
+    if not module.batch_first or module.bias_k is not None or module.add_zero_attn or module.in_proj_bias is None:
+        raise ValueError(
+            "module must be nn.MultiheadAttention(batch_first=True, bias=True, add_bias_kv=False, "
+            f"add_zero_attn=False), got batch_first={module.batch_first}, bias={module.in_proj_bias is not None}, "
+            f"add_bias_kv={module.bias_k is not None}, add_zero_attn={module.add_zero_attn}"
+        )
+    E = module.embed_dim
+    if module._qkv_same_embed_dim:
+        W = to_numpy(module.in_proj_weight)  # (3E, E)
+        W_q, W_k, W_v = W[:E], W[E : 2 * E], W[2 * E :]
+    else:
+        W_q, W_k, W_v = (to_numpy(getattr(module, f"{k}_proj_weight")) for k in "qkv")
+    b = to_numpy(module.in_proj_bias)
+    return {
+        "W_q": W_q.T.copy(), "b_q": b[:E], "W_k": W_k.T.copy(), "b_k": b[E : 2 * E],
+        "W_v": W_v.T.copy(), "b_v": b[2 * E :],
+        "W_o": to_numpy(module.out_proj.weight).T.copy(), "b_o": to_numpy(module.out_proj.bias),
+    }  # fmt: skip
+
+
+def _check_multihead(Xq, Xk, Xv, params, num_heads):
+    if not isinstance(params, dict) or set(params) != set(MULTIHEAD_PARAMS):
+        got = sorted(params) if isinstance(params, dict) else type(params).__name__
+        raise ValueError(f"params must be a dict with keys {list(MULTIHEAD_PARAMS)}, got {got}")
+    E = np.shape(params["W_o"])[-1]
+    if isinstance(num_heads, bool) or not isinstance(num_heads, (int, np.integer)) or num_heads < 1 or E % num_heads:
+        raise ValueError(f"num_heads must be a positive int that divides E={E}, got {num_heads!r}")
+    Xq = _as_array("Xq", Xq, 3, "(N, Tq, E)")
+    N = Xq.shape[0]
+    Xk = _as_array("Xk", Xk, 3, f"(N={N}, Tk, kdim)")
+    Xv = _as_array("Xv", Xv, 3, f"(N={N}, Tk={Xk.shape[1]}, vdim)")
+    if Xk.shape[0] != N or Xv.shape[:2] != Xk.shape[:2]:
+        raise ValueError(f"Xk (N={N}, Tk, kdim) and Xv (N={N}, Tk, vdim) must agree, got {Xk.shape} and {Xv.shape}")
+    expected = {
+        "W_q": (Xq.shape[2], E), "W_k": (Xk.shape[2], E), "W_v": (Xv.shape[2], E), "W_o": (E, E),
+        "b_q": (E,), "b_k": (E,), "b_v": (E,), "b_o": (E,),
+    }  # fmt: skip
+    out = {}
+    for name, shape in expected.items():
+        out[name] = np.asarray(params[name], dtype=np.float64)
+        if out[name].shape != shape:
+            raise ValueError(f"params['{name}'] must have shape {shape}, got {out[name].shape}")
+    return Xq, Xk, Xv, out
+
+
+def multihead_attention_forward(Xq, Xk, Xv, params, *, num_heads, mask=None):
+    """Multi-head attention, equal to nn.MultiheadAttention(batch_first=True) in eval mode.
+
+    Xq (N, Tq, E), Xk (N, Tk, kdim), Xv (N, Tk, vdim); params from `params_from_torch`; mask
+    broadcastable to (N, Tq, Tk), True = may attend (the same for every head). Self-attention is
+    Xq = Xk = Xv. Returns out (N, Tq, E) and a MultiheadCache.
+    """
+    Xq, Xk, Xv, p = _check_multihead(Xq, Xk, Xv, params, num_heads)
+    N, Tq, E = Xq.shape
+    Tk, h = Xk.shape[1], int(num_heads)
+    mask = check_mask(mask, (N, Tq, Tk))
+
+    def split(X, W, b):  # (N, T, E) -> (N, h, T, E/h): head j owns features j*E/h ... (j+1)*E/h - 1
+        Y = X @ W + b
+        return Y.reshape(N, Y.shape[1], h, E // h).transpose(0, 2, 1, 3)
+
+    Q, K, V = split(Xq, p["W_q"], p["b_q"]), split(Xk, p["W_k"], p["b_k"]), split(Xv, p["W_v"], p["b_v"])
+    heads, cache = dot_product_attention_forward(
+        Q.reshape(N * h, Tq, E // h), K.reshape(N * h, Tk, E // h), V.reshape(N * h, Tk, E // h),
+        mask=np.repeat(mask, h, axis=0),  # one copy of sequence n's mask per head, in (n, head) order
+    )  # fmt: skip
+    heads = heads.reshape(N, h, Tq, E // h).transpose(0, 2, 1, 3).reshape(N, Tq, E)  # concatenate the heads
+    out = heads @ p["W_o"] + p["b_o"]  # (N, Tq, E)
+    return out, MultiheadCache(Q, K, V, cache.weights.reshape(N, h, Tq, Tk), heads)
+
+
+def causal_mask(T, Tk=None):
+    """(T, Tk) boolean mask, True on and below the diagonal: query t may attend to keys 0 ... t."""
+    Tk = T if Tk is None else Tk
+    return np.tril(np.ones((T, Tk), dtype=bool))
+
+
+def padding_mask(lengths, Tk):
+    """(N, 1, Tk) boolean mask, True for the first lengths[n] keys of sequence n (the real ones)."""
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer) or (lengths < 1).any() or (lengths > Tk).any():
+        raise ValueError(f"lengths must be an integer array (N,) with values in 1..Tk={Tk}, got {lengths!r}")
+    return (np.arange(Tk) < lengths[:, None])[:, None, :]

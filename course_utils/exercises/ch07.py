@@ -1,0 +1,350 @@
+"""Chapter 07 checkers: a masked softmax, one additive (Bahdanau) context vector, batched dot-product attention.
+
+Masks follow torch's `scaled_dot_product_attention`: boolean, broadcastable to the scores, True where a query
+MAY attend to a key (`nn.MultiheadAttention`'s `key_padding_mask` means the opposite). The references below
+are written out here, independent of `course_utils.attention`, and the tests compare them with torch.
+"""
+
+import numpy as np
+
+from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student
+
+# ---------------------------------------------------------------- independent references
+
+
+def _softmax(z, axis=-1):
+    """Softmax along `axis`, the max subtracted first so that exp never overflows; -inf entries give exactly 0."""
+    z = z - np.max(z, axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _masked_softmax_reference(scores, mask):
+    """Weights (..., Tk): softmax over keys of the scores where mask is True; exactly 0 where it is False."""
+    return _softmax(np.where(mask, scores, -np.inf))
+
+
+def _additive_reference(q, K, V, W_q, W_k, w_v):
+    """Bahdanau for one query: e_j = tanh(q W_q + k_j W_k) . w_v, alpha = softmax(e), context = alpha @ V."""
+    e = np.tanh(q @ W_q + K @ W_k) @ w_v  # (Tk,)
+    alpha = _softmax(e)
+    return alpha, alpha @ V  # (Tk,), (dv,)
+
+
+def _attention_reference(Q, K, V, mask=None):
+    """softmax(Q K^T / sqrt(d), masked) V for a batch: (N, Tq, d), (N, Tk, d), (N, Tk, dv) -> (N, Tq, dv)."""
+    scores = Q @ K.transpose(0, 2, 1) / np.sqrt(Q.shape[-1])  # (N, Tq, Tk)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    return _softmax(scores) @ V
+
+
+# ---------------------------------------------------------------- shared checking loop
+
+
+def _close(got, want, atol):
+    return np.shape(got) == np.shape(want) and np.allclose(got, want, rtol=0, atol=atol, equal_nan=True)
+
+
+def _as_arrays(where, got, parts):
+    """The student's answer as a tuple of float arrays, one per name in `parts`, or a diagnosis of what came back."""
+    if len(parts) == 1:
+        got = (got,)
+    elif not isinstance(got, (tuple, list)) or len(got) != len(parts):
+        what = _describe(got) if not isinstance(got, (tuple, list)) else f"a {type(got).__name__} of {len(got)} items"
+        raise ExerciseFailed(f"{where}: expected a pair ({', '.join(parts)}), got {what}.\n"
+                             f"End your function with `return {', '.join(parts)}`.")
+    arrays = []
+    for label, value in zip(parts, got):
+        if not isinstance(value, (np.ndarray, float, int, np.floating)):
+            raise ExerciseFailed(f"{where}: expected {label} to be a numpy array, got {_describe(value)}.")
+        arrays.append(np.asarray(value, dtype=np.float64))
+    return tuple(arrays)
+
+
+def _check(name, call, reference, cases, mistakes, *, parts=("weights",), shapes="", crash_hint=None,
+           extra=None, atol=1e-8):
+    """Compare `call(*case.args)` with `reference(*case.args)` (a tuple, one array per name in `parts`).
+
+    A mistake is named when the student's arrays equal its output, even if they have the wrong shape or hold
+    NaN (a softmax along the wrong axis of a fully masked column, an overflowing exp): that is how those slips
+    show. `crash_hint(err)` may add advice when the student's code raises. `extra(args, got)` may return a hint
+    for an answer that is close but not right in a way worth naming (weights that are not exactly 0).
+    """
+    for number, case in enumerate(cases, start=1):
+        where = f"{name}, case {number} of {len(cases)} ({case.label})"
+        given = _copy_args(case.args)
+        raw = _run(name, where, call, given, crash_hint)
+        if not all(np.array_equal(a, b) for a, b in zip(given, case.args) if isinstance(a, np.ndarray)):
+            raise ExerciseFailed(f"{where}: your function changed its input arrays in place.\n"
+                                 "Build new arrays (np.where(mask, scores, -np.inf)) instead of editing the caller's "
+                                 "(scores[~mask] = -np.inf).")
+        got = _as_arrays(where, raw, parts)
+        expected = reference(*case.args)
+        if all(_close(g, e, atol) for g, e in zip(got, expected)):
+            hint = extra(case.args, got) if extra else None
+            if hint:
+                raise ExerciseFailed(f"{where}: nearly.\nHint: {hint}")
+            continue
+        for mistake in mistakes:
+            try:
+                with np.errstate(all="ignore"):
+                    guess = mistake.wrong(*_copy_args(case.args))
+            except ValueError:  # this mistake cannot happen with these shapes
+                continue
+            guess = guess if isinstance(guess, tuple) else (guess,)
+            if all(_close(g, np.asarray(w, dtype=np.float64), atol) for g, w in zip(got, guess)):
+                raise ExerciseFailed(f"{where}: not quite.\nHint: {mistake.hint}")
+        for label, g, e in zip(parts, got, expected):
+            if g.shape != e.shape:
+                raise ExerciseFailed(f"{where}: {label} has the wrong shape: expected {e.shape}, got {g.shape}.\n"
+                                     f"{shapes}")
+            if not np.all(np.isfinite(g)):
+                raise ExerciseFailed(f"{where}: {label} contains NaN or inf.\nLook for an exp that overflows "
+                                     "(subtract the row's max first) or a row whose weights sum to 0.")
+        label, g, e = next((p, g, e) for p, g, e in zip(parts, got, expected) if not _close(g, e, atol))
+        worst = np.unravel_index(np.argmax(np.abs(g - e)), e.shape)
+        raise ExerciseFailed(
+            f"{where}: {label} differs from the reference (largest gap at index {tuple(map(int, worst))}: "
+            f"expected {e[worst]:.6f}, got {g[worst]:.6f}).\nCompare your code with the equations line by line."
+        )
+    print(f"\u2713 {name}: all {len(cases)} cases match the reference. Well done!")
+    return True
+
+
+def _run(name, where, call, args, crash_hint):
+    """The student's answer; "not implemented" and crashes become the engine's ExerciseFailed, with a hint if known."""
+    try:
+        return call(*args)
+    except NotImplementedError:
+        pass
+    except Exception as err:  # a crash: name its likely cause where we can, else the engine's message
+        hint = crash_hint(err) if crash_hint else None
+        if hint:
+            raise ExerciseFailed(f"{where}: your function raised {type(err).__name__}: {err}\nHint: {hint}") from None
+    return call_student(name, where, call, _copy_args(args))  # runs it again, to get the engine's message
+
+
+# ---------------------------------------------------------------- chapter 07: the masked softmax
+
+
+def _softmax_multiply(scores, mask):
+    return _softmax(scores) * mask
+
+
+def _softmax_scores_zeroed(scores, mask):
+    return _softmax(np.where(mask, scores, 0.0))
+
+
+def _softmax_no_max(scores, mask):
+    e = np.exp(np.where(mask, scores, -np.inf))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_queries(fill):
+    def wrong(scores, mask):
+        return _softmax(np.where(mask, scores, fill), axis=-2)
+
+    return wrong
+
+
+SOFTMAX_MISTAKES = (
+    Mistake(lambda scores, mask: _masked_softmax_reference(scores, ~np.asarray(mask)),
+            "your mask is inverted: here True means 'may attend' (torch's scaled_dot_product_attention). "
+            "nn.MultiheadAttention's key_padding_mask uses the opposite, True = ignore; keep the scores where "
+            "mask is True and drop the others."),
+    Mistake(_softmax_multiply,
+            "you multiplied the weights by the mask after the softmax: the masked positions are 0, but the rest "
+            "no longer sum to 1. Mask the SCORES first (-inf where mask is False), then take the softmax."),
+    Mistake(_softmax_scores_zeroed,
+            "setting a masked score to 0 does not mask it: exp(0) = 1, so it still takes weight. Set masked "
+            "scores to -inf (np.where(mask, scores, -np.inf)), whose exp is exactly 0."),
+    Mistake(_softmax_queries(-np.inf),
+            "your softmax runs over the wrong axis: each QUERY's weights over the keys must sum to 1, so the "
+            "softmax is over the last axis (axis=-1, length Tk), with keepdims=True for the max and the sum."),
+    Mistake(_softmax_queries(-1e9),
+            "your softmax runs over the wrong axis: each QUERY's weights over the keys must sum to 1, so the "
+            "softmax is over the last axis (axis=-1, length Tk), with keepdims=True for the max and the sum."),
+    Mistake(_softmax_no_max,
+            "exp overflows: exp(1000) is inf in float64, and inf / inf is NaN. Subtract each row's max score "
+            "before exp (np.max(z, axis=-1, keepdims=True)): the softmax does not change, and the largest "
+            "exp is exp(0) = 1."),
+)
+
+
+def _softmax_cases():
+    rng = np.random.default_rng(7000)
+    cases = []
+    # every row and every column of this first mask holds a True and a False, so each mistake stays finite here
+    mask = np.array([[1, 0, 1, 1, 0], [0, 1, 0, 1, 1], [1, 1, 0, 0, 1]], dtype=bool)
+    cases.append(Case("scores (Tq=3, Tk=5), mask (3, 5)", (2.0 * rng.normal(size=(3, 5)), mask)))
+    lengths = np.array([4, 2])  # two sequences padded to Tk = 5: a key-padding mask (N, 1, Tk)
+    padding = (np.arange(5) < lengths[:, None])[:, None, :]
+    cases.append(Case("scores (N=2, Tq=3, Tk=5), padding mask (2, 1, 5)", (2.0 * rng.normal(size=(2, 3, 5)), padding)))
+    causal = np.tril(np.ones((4, 4), dtype=bool))
+    cases.append(Case("scores (N=2, Tq=4, Tk=4), causal mask (4, 4)", (2.0 * rng.normal(size=(2, 4, 4)), causal)))
+    cases.append(Case("scores (Tk=6,), mask (6,)", (rng.normal(size=6), np.array([1, 1, 0, 1, 0, 1], dtype=bool))))
+    big = 1000.0 + 5.0 * rng.normal(size=(2, 3, 5))
+    cases.append(Case("large scores near 1000, padding mask (2, 1, 5)", (big, padding)))
+    everything = np.ones((2, 2, 3), dtype=bool)
+    cases.append(Case("scores (N=2, Tq=2, Tk=3), nothing masked", (rng.normal(size=(2, 2, 3)), everything)))
+    return cases
+
+
+def _exact_zeros(args, got):
+    scores, mask = args
+    masked = ~np.broadcast_to(mask, scores.shape)
+    if np.any(got[0][masked] != 0):
+        return ("your masked weights are tiny but not exactly 0 (largest "
+                f"{np.max(np.abs(got[0][masked])):.1e}): a finite fill such as -100 leaves exp(-100) > 0. Use "
+                "-np.inf for masked scores, or zero their exps (np.where(mask, e, 0.0)) before normalising.")
+    return None
+
+
+def check_masked_softmax(student_fn):
+    """Exercise: `masked_softmax(scores, mask) -> weights`, same shape as scores (..., Tk).
+
+    Softmax over the last axis (keys) of the scores where `mask` (boolean, broadcastable) is True;
+    weight exactly 0 where it is False.
+    """
+    return _check("masked_softmax", student_fn, lambda s, m: (_masked_softmax_reference(s, m),),
+                  _softmax_cases(), SOFTMAX_MISTAKES, extra=_exact_zeros,
+                  shapes="The weights have the shape of the scores: one weight per (query, key) pair.")
+
+
+# ---------------------------------------------------------------- chapter 07: one additive context vector
+
+
+def _additive_variant(*, squash=np.tanh, normalise=True, values="V", swap=False, sum_axis=0):
+    def wrong(q, K, V, W_q, W_k, w_v):
+        e = squash((q @ W_k + K @ W_q) if swap else (q @ W_q + K @ W_k)) @ w_v
+        alpha = _softmax(e) if normalise else e
+        M = V if values == "V" else K
+        return alpha, (alpha[:, None] * M).sum(axis=sum_axis)
+
+    return wrong
+
+
+ADDITIVE_MISTAKES = (
+    Mistake(_additive_variant(values="K"),
+            "your weights are right, but the context is a weighted average of the VALUES: context = alpha @ V. "
+            "The keys K only serve to compute the scores."),
+    Mistake(_additive_variant(squash=lambda z: z),
+            "tanh is missing: e_j = tanh(q W_q + k_j W_k) . w_v. Without it the score is linear, and "
+            "(q W_q) . w_v is the same for every key, so the query cannot change the weights at all."),
+    Mistake(_additive_variant(normalise=False),
+            "your weights are the raw scores e: turn them into a softmax, alpha = exp(e) / sum(exp(e)), so that "
+            "they are positive and sum to 1; the context is then a weighted average."),
+    Mistake(_additive_variant(sum_axis=1),
+            "your weighted sum runs over the wrong axis: V is (Tk, dv), and the context adds up the Tk rows "
+            "weighted by alpha (axis 0, or alpha @ V), giving one vector of length dv."),
+    Mistake(_additive_variant(swap=True),
+            "W_q and W_k are swapped: the query goes through W_q (dq, A) and each key through W_k (dk, A)."),
+)
+
+
+def _additive_cases():
+    cases = []
+    for seed, (Tk, dq, dk, dv, A) in enumerate([(5, 3, 4, 2, 6), (4, 3, 3, 3, 5), (7, 2, 5, 4, 3), (1, 2, 2, 3, 4)]):
+        rng = np.random.default_rng(7100 + seed)
+        args = (rng.normal(size=dq), rng.normal(size=(Tk, dk)), rng.normal(size=(Tk, dv)),
+                rng.normal(size=(dq, A)), rng.normal(size=(dk, A)), 1.5 * rng.normal(size=A))
+        cases.append(Case(f"Tk={Tk}, dq={dq}, dk={dk}, dv={dv}, A={A}", args))
+    return cases
+
+
+def check_additive_context(student_fn):
+    """Exercise: `additive_context(q, K, V, W_q, W_k, w_v) -> (weights (Tk,), context (dv,))` for ONE query.
+
+    q (dq,), K (Tk, dk), V (Tk, dv), W_q (dq, A), W_k (dk, A), w_v (A,);
+    e_j = tanh(q W_q + k_j W_k) . w_v, weights = softmax(e), context = sum_j weights_j v_j.
+    """
+    return _check("additive_context", student_fn, _additive_reference, _additive_cases(), ADDITIVE_MISTAKES,
+                  parts=("weights", "context"),
+                  shapes="weights has one entry per key (Tk,); the context is one value-sized vector (dv,).")
+
+
+# ---------------------------------------------------------------- chapter 07: dot-product attention for a batch
+
+
+def _attention_variant(*, scale="sqrt", keys="transpose", use_mask=True, invert=False, axis=-1):
+    def wrong(Q, K, V, mask=None):
+        N, Tk, d = K.shape
+        Kt = K.transpose(0, 2, 1) if keys == "transpose" else K.reshape(N, d, Tk)
+        divisor = {"sqrt": np.sqrt(d), "none": 1.0, "d": d, "dv": np.sqrt(V.shape[-1])}[scale]
+        scores = Q @ Kt / divisor
+        if mask is not None and use_mask:
+            scores = np.where(~np.asarray(mask) if invert else mask, scores, -np.inf)
+        return _softmax(scores, axis=axis) @ V
+
+    return wrong
+
+
+ATTENTION_MISTAKES = (
+    Mistake(_attention_variant(scale="none"),
+            "the scaling is missing: divide the scores by sqrt(d). A dot product of two d-long vectors with unit-"
+            "variance entries has variance d, so unscaled scores push the softmax towards one-hot weights whose "
+            "gradients vanish."),
+    Mistake(_attention_variant(scale="d"),
+            "you divided by d: scale by 1 / sqrt(d). The scores' standard deviation grows like sqrt(d), and "
+            "dividing by sqrt(d) brings it back to about 1."),
+    Mistake(_attention_variant(scale="dv"),
+            "you scaled by the square root of the VALUE size dv: the scale is 1 / sqrt(d), with d the size of "
+            "the queries and keys (Q.shape[-1])."),
+    Mistake(_attention_variant(keys="reshape"),
+            "K was reshaped, not transposed: K.reshape(N, d, Tk) keeps the numbers in memory order and mixes up "
+            "keys and features. Swap its last two axes: K.transpose(0, 2, 1) or K.swapaxes(-1, -2)."),
+    Mistake(_attention_variant(axis=-2),
+            "your softmax runs over the queries (axis -2): each query's weights over the KEYS must sum to 1, so "
+            "take it over the last axis (axis=-1, length Tk)."),
+    Mistake(_attention_variant(use_mask=False),
+            "the mask is ignored: where mask is False, set the score to -inf before the softmax, so that query "
+            "gives that key weight exactly 0."),
+    Mistake(_attention_variant(invert=True),
+            "your mask is inverted: True means 'may attend' here (torch's scaled_dot_product_attention); "
+            "nn.MultiheadAttention's key_padding_mask is the one where True means ignore."),
+)
+
+
+def _attention_cases():
+    cases = []
+    lengths = np.array([5, 3])
+    padding = (np.arange(5) < lengths[:, None])[:, None, :]  # (N, 1, Tk)
+    shapes = [  # (N, Tq, Tk, d, dv, mask kind): Tq != Tk and d != dv where a mix-up could hide
+        (2, 3, 5, 4, 6, None), (2, 3, 5, 4, 2, "padding"), (2, 4, 4, 3, 5, "causal"),
+        (1, 2, 6, 16, 3, None), (3, 5, 2, 2, 4, "random"),
+    ]
+    for seed, (N, Tq, Tk, d, dv, kind) in enumerate(shapes):
+        rng = np.random.default_rng(7200 + seed)
+        Q, K, V = rng.normal(size=(N, Tq, d)), rng.normal(size=(N, Tk, d)), rng.normal(size=(N, Tk, dv))
+        mask = {None: None, "padding": padding, "causal": np.tril(np.ones((Tq, Tk), dtype=bool))}.get(kind)
+        if kind == "random":
+            mask = rng.random((N, Tq, Tk)) < 0.6
+            mask[..., 0] = True  # at least one key per query
+        label = f"N={N}, Tq={Tq}, Tk={Tk}, d={d}, dv={dv}" + (f", {kind} mask {mask.shape}" if kind else ", no mask")
+        cases.append(Case(label, (Q, K, V, mask)))
+    return cases
+
+
+def _matmul_crash(err):
+    if isinstance(err, ValueError) and ("matmul" in str(err) or "shapes" in str(err) or "broadcast" in str(err)):
+        return ("the scores are Q @ K^T of shape (N, Tq, Tk): transpose only K's last two axes, "
+                "K.transpose(0, 2, 1) or K.swapaxes(-1, -2). K.T reverses all three axes. Then weights @ V "
+                "is (N, Tq, Tk) @ (N, Tk, dv) -> (N, Tq, dv).")
+    return None
+
+
+def check_dot_product_attention(student_fn):
+    """Exercise: `dot_product_attention(Q, K, V, mask=None) -> out (N, Tq, dv)`.
+
+    Q (N, Tq, d), K (N, Tk, d), V (N, Tk, dv); out = softmax(Q K^T / sqrt(d), masked) V, the softmax over the
+    keys, mask boolean broadcastable to (N, Tq, Tk) with True = may attend. Cases without a mask call
+    `dot_product_attention(Q, K, V)`.
+    """
+
+    def call(Q, K, V, mask):
+        return student_fn(Q, K, V) if mask is None else student_fn(Q, K, V, mask=mask)
+
+    return _check("dot_product_attention", call, lambda *a: (_attention_reference(*a),), _attention_cases(),
+                  ATTENTION_MISTAKES, parts=("out",), crash_hint=_matmul_crash,
+                  shapes="out is (N, Tq, dv): one value-sized vector per query.")

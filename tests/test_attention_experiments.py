@@ -1,0 +1,44 @@
+"""attention_experiments on tiny setups: the helpers train, score by length and measure padding honestly."""
+
+import numpy as np
+import pytest
+
+from course_utils import attention_experiments as ax
+from course_utils import seq2seq, seq_tasks, training
+
+TINY = training.Recipe(epochs=1, batch_size=64, max_lr=1e-2, clip_norm=1.0)
+
+
+def test_train_reversal_and_scores_by_length():
+    setup = ax.ReversalSetup(max_len=4, n_train=256, hidden=8, embed=4, recipe=TINY)
+    model, history = ax.train_reversal("general", setup, progress=False)
+    assert len(history.train_loss) == 1 and model.config.attention == "general"
+    table = ax.scores_by_length(model, [2, 6], n=20)
+    assert set(table) == {2, 6}
+    for scores in table.values():
+        assert 0.0 <= scores.exact <= scores.per_token <= 1.0 and len(scores.predictions) == 20
+
+
+def test_unpadded_scores_equal_padded_ones_for_a_masked_model_only():
+    _, test, src_vocab, tgt_vocab = ax.date_sets(10, n_test=60)
+    setup = ax.DateSetup(n_train=128, hidden=8, embed=4, recipe=TINY)
+    masked, _ = ax.train_dates(setup, progress=False)
+    exact, predictions = ax.score_unpadded(masked, test, tgt_vocab)
+    padded = seq2seq.score(masked, test, tgt_vocab)
+    assert predictions == padded.predictions and exact == pytest.approx(padded.exact)
+    assert ax.padding_weight(masked, test) == 0.0
+
+    unmasked, _ = ax.train_dates(setup, mask_padding=False, progress=False)
+    _, predictions = ax.score_unpadded(unmasked, test, tgt_vocab)
+    assert predictions != seq2seq.score(unmasked, test, tgt_vocab).predictions  # padding changes answers
+    assert ax.padding_weight(unmasked, test) > 0.01
+    assert len(test.src_len) == 60 and np.unique(test.src_len).size > 5  # many lengths: much padding
+
+
+def test_date_alignment_returns_one_heatmap_per_text():
+    setup = ax.DateSetup(n_train=128, hidden=8, embed=4, recipe=TINY)
+    rows = ax.date_alignment(["Mon 22 Apr 2019", "3.1.1807"], setup)
+    assert [text for text, _, _ in rows] == ["Mon 22 Apr 2019", "3.1.1807"]
+    for text, answer, weights in rows:
+        assert isinstance(answer, str) and weights.shape[1] == len(text)
+        np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
