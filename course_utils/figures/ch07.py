@@ -1,11 +1,15 @@
 """Chapter 07 figures: the encoder-decoder and its bottleneck, one Bahdanau attention step as a weighted
-average, an alignment heatmap, masks, multi-head attention, and the T x T cost of attention.
+average, an alignment heatmap (a trained model's weights, kept in ch07_alignment.json), masks, multi-head
+attention, and the T x T cost of attention.
 
 All are drawn on the inch canvas of `common._canvas`. Notation follows `course_utils.attention`: encoder
 states h_j (the keys and values), decoder state s_{t-1} (the query), scores e_j, weights alpha_j (softmax over
 j), context c_t = sum_j alpha_j h_j; masks are True where a query may attend to a key. Inputs blue, states
 orange, outputs green, weights and scores red, masked or ignored entries grey.
 """
+
+import json
+from pathlib import Path
 
 import numpy as np
 from matplotlib.patches import Rectangle
@@ -120,60 +124,106 @@ def attention_weights(scores=SCORES):
     return fig
 
 
-# ---------------------------------------------------------------- alignment heatmap
+# ---------------------------------------------------------------- alignment heatmap: a trained model's weights
 
 
-SOURCE = "Mon 22 Apr 2019"
-TARGET = "2019-04-22"
-_PEAKS = {0: [11], 1: [12], 2: [13], 3: [14], 4: [3, 14], 5: [8, 9, 10], 6: [8, 9, 10], 7: [7, 10], 8: [4], 9: [5]}
+ALIGNMENT_TEXTS = ("Mon 22 Apr 2019", "22/04/2019")  # one date, a month name and all digits
+ALIGNMENT_SEED = 0  # notebook 07's seed
+ALIGNMENT_FILE = Path(__file__).with_name("ch07_alignment.json")
 
 
-def illustrative_alignment(source=SOURCE, target=TARGET):
-    """Hand-made weights (len(target), len(source)) for the default date: NOT from a trained model.
+def train_alignments(texts=ALIGNMENT_TEXTS, seed=ALIGNMENT_SEED):
+    """Train notebook 07's date model (its `DateSetup` and seed) and return [(text, answer, weights (Ty, Tx))].
 
-    Each output character puts a large score on the input characters it is written from (the year's digits,
-    the month's name for "04", the day's digits), a small one elsewhere; each row is a softmax.
+    About 15 s of training on one CPU thread: too slow to repeat at every drawing, so `save_alignments` keeps
+    the result in ALIGNMENT_FILE. Torch's thread count and the random states that training seeds are restored.
     """
-    if (source, target) != (SOURCE, TARGET):
-        raise ValueError(f"the illustrative weights exist only for {SOURCE!r} -> {TARGET!r}, got {source!r} -> "
-                         f"{target!r}; pass real weights to alignment_heatmap instead")
-    positions = np.arange(len(source))
-    rows = []
-    for t in range(len(target)):
-        near = np.min([np.abs(positions - p) for p in _PEAKS[t]], axis=0)
-        rows.append(_softmax(np.where(near == 0, 4.0, -0.6 * near)))
-    return np.array(rows)
+    import random
+
+    import torch
+
+    from course_utils import attention_experiments
+
+    threads, np_state, py_state = torch.get_num_threads(), np.random.get_state(), random.getstate()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng():
+            return attention_experiments.date_alignment(list(texts), seed=seed)
+    finally:
+        torch.set_num_threads(threads)
+        np.random.set_state(np_state)
+        random.setstate(py_state)
 
 
-def alignment_heatmap(weights=None, source=SOURCE, target=TARGET, *, title=None):
-    """Attention weights (len(target), len(source)) as a heatmap: which inputs each output character reads.
+def save_alignments(path=ALIGNMENT_FILE, texts=ALIGNMENT_TEXTS, seed=ALIGNMENT_SEED):
+    """Train (`train_alignments`) and write the weights, rounded to 1e-5, with the setup and seed that made them.
 
-    With no weights it draws the hand-made `illustrative_alignment` and says so in its title; the notebook
-    passes a trained model's weights.
+    After changing the date model or its recipe, rerun it and then `make figures`:
+        python -c "from course_utils.figures import ch07; ch07.save_alignments()"
     """
-    made_up = weights is None
-    weights = illustrative_alignment(source, target) if made_up else np.asarray(weights, dtype=float)
-    if weights.shape != (len(target), len(source)):
-        raise ValueError(f"weights must have shape (len(target), len(source)) = ({len(target)}, {len(source)}), "
-                         f"got {weights.shape}")
-    fig, ax0 = _canvas(10.5, 7.0)
-    ax = fig.add_axes((0.17, 0.1, 0.62, 0.66))
-    image = ax.imshow(weights, cmap="Oranges", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(source)), [repr(c)[1:-1] if c != " " else "␣" for c in source], fontsize=FS)
-    ax.set_yticks(range(len(target)), list(target), fontsize=FS)
-    ax.xaxis.tick_top()
-    ax.set_xlabel("input characters (keys)", fontsize=FS - 1, color=BLUE)
-    ax.set_ylabel("output characters (queries)", fontsize=FS - 1, color=GREEN)
-    ax.tick_params(length=0)
-    bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
+    from course_utils import attention_experiments
+
+    examples = [{"text": text, "answer": answer, "weights": np.round(np.asarray(w, dtype=float), 5).tolist()}
+                for text, answer, w in train_alignments(texts, seed)]
+    record = {"made_by": "course_utils.figures.ch07.save_alignments", "setup": repr(attention_experiments.DateSetup()),
+              "seed": seed, "examples": examples}
+    Path(path).write_text(json.dumps(record) + "\n")
+    return path
+
+
+def load_alignments(path=ALIGNMENT_FILE):
+    """The stored record: {"setup", "seed", "examples": [(text, answer, weights (Ty, Tx))]}."""
+    record = json.loads(Path(path).read_text())
+    record["examples"] = [(e["text"], e["answer"], np.array(e["weights"])) for e in record["examples"]]
+    return record
+
+
+def _check_example(text, answer, weights):
+    """weights as a float array (Ty, Tx): Ty = the answer's characters (+1 if it wrote <eos>), Tx = len(text)."""
+    weights = np.asarray(weights, dtype=float)
+    if not isinstance(text, str) or not text or not isinstance(answer, str):
+        raise ValueError(f"text and answer must be strings (text non-empty), got {text!r} and {answer!r}")
+    if weights.ndim != 2 or weights.shape[1] != len(text) or weights.shape[0] not in (len(answer), len(answer) + 1):
+        raise ValueError(f"weights for {text!r} -> {answer!r} must have shape (Ty, Tx) = ({len(answer)} or "
+                         f"{len(answer) + 1} with <eos>, {len(text)}), got {weights.shape}")
+    sums = weights.sum(axis=1)
+    if weights.min() < 0 or not np.allclose(sums, 1.0, rtol=0, atol=1e-3):
+        raise ValueError(f"each row of weights for {text!r} must be a softmax (>= 0, sum 1), got row sums "
+                         f"{np.round(sums, 4).tolist()} and minimum {weights.min():.3g}")
+    return weights
+
+
+def alignment(examples=None):
+    """Attention weights of the trained date model, one heatmap per input: which characters each output reads.
+
+    examples: [(text, answer, weights (Ty, len(text)))], rows = the answer's characters then <eos>; by default
+    the stored weights of notebook 07's model (`load_alignments`).
+    """
+    examples = load_alignments()["examples"] if examples is None else examples
+    examples = [(text, answer, _check_example(text, answer, w)) for text, answer, w in examples]
+    fig, ax0 = _canvas(12.6, 5.9)
+    left, right, gap, bottom, height = 0.075, 0.86, 0.065, 0.08, 0.69
+    col = (right - left - gap * (len(examples) - 1)) / sum(len(text) for text, _, _ in examples)
+    x = left
+    for k, (text, answer, weights) in enumerate(examples):
+        ax = fig.add_axes((x, bottom, col * len(text), height))
+        image = ax.imshow(weights, cmap="Oranges", vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(len(text)), ["␣" if c == " " else c for c in text], fontsize=FS - 1)
+        rows = list(answer) + ["<eos>"] * (len(weights) - len(answer))
+        ax.set_yticks(range(len(rows)), rows, fontsize=FS - 1)
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        ax.set_xlabel(f"input “{text}” (keys)", fontsize=FS - 1, color=BLUE)
+        if k == 0:
+            ax.set_ylabel("output characters (queries)", fontsize=FS - 2, color=GREEN)
+        x += col * len(text) + gap
+    bar = fig.colorbar(image, cax=fig.add_axes((right + 0.03, bottom, 0.015, height)))
     bar.set_label(r"weight $\alpha_{t,j}$ (each row sums to 1)", fontsize=FS - 2)
     bar.ax.tick_params(labelsize=FS - 3)
-    head = title or ("an ILLUSTRATIVE alignment: weights made up by hand, not a trained model" if made_up
-                     else "alignment: the attention weights of each output character")
-    _note(ax0, 0.3, 6.7, head, fs=FS, weight="bold", color=RED if made_up else INK)
-    if made_up:
-        _note(ax0, 0.3, 6.35, "it shows what to look for; notebook 07 draws the real weights of its trained date model",
-              fs=FS - 3, color=MUTED)
+    _note(ax0, 0.3, 5.6, "alignment: where the trained date model looked for each output character", fs=FS,
+          weight="bold")
+    _note(ax0, 0.3, 5.25, "real attention weights of notebook 07's date model (Luong \"general\", trained with the "
+          "notebook's recipe and seed 0), one date in two formats", fs=FS - 3, color=MUTED)
     return fig
 
 
@@ -293,8 +343,9 @@ def quadratic_cost(lengths=(4, 8, 16)):
 FIGURES = {  # file name (without .png) -> drawing function
     "07_encoder_decoder": encoder_decoder,
     "07_attention_weights": attention_weights,
-    "07_alignment_illustrative": alignment_heatmap,
+    "07_alignment": alignment,
     "07_masks": masks,
     "07_multihead": multihead,
     "07_quadratic_cost": quadratic_cost,
 }
+
