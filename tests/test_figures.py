@@ -63,9 +63,9 @@ def test_every_registered_figure_is_in_the_repository():
 
 
 def test_figure_names_start_with_their_chapter_module():
-    from course_utils.figures import ch01, ch02, ch03, ch04, ch05
+    from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06
 
-    for number, module in (("01", ch01), ("02", ch02), ("03", ch03), ("04", ch04), ("05", ch05)):
+    for number, module in (("01", ch01), ("02", ch02), ("03", ch03), ("04", ch04), ("05", ch05), ("06", ch06)):
         wrong = [name for name in module.FIGURES if not name.startswith(f"{number}_")]
         assert not wrong, f"ch{number}.py registers figures of another chapter: {wrong}"
 
