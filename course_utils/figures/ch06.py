@@ -278,7 +278,7 @@ def cbow_network():
 # ---------------------------------------------------------------- negative sampling
 
 
-TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*")  # as course_utils.text: inner apostrophes kept (o'er)
 
 
 @lru_cache(maxsize=1)
