@@ -25,6 +25,7 @@ ppmi       the count-based baseline: PPMI co-occurrence matrix + truncated SVD
 planted    a generated corpus with planted relations (gender, plural, capital, tense)
 analogy_sets  analogy word pairs for the Shakespeare corpus
 embedding_widgets  the neighbours and analogy explorer (chapter 06)
+text_classifier  embeddings feeding a bidirectional LSTM: the Folio-genre task (chapter 06)
 sequence_models  torch models answering from the last state; the long-dependency tasks (chapters 03-04)
 forecast   the torch forecasting models (chapters 01, 04, 05) and their recipes
 sunspots   chapter 01's models on a real series, the monthly sunspot numbers

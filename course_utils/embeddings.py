@@ -110,3 +110,19 @@ class Embeddings:
     def load(cls, path):
         with np.load(path, allow_pickle=False) as data:
             return cls(list(data["words"]), data["vectors"])
+
+
+def pca_2d(vectors):
+    """(N, 2) coordinates of the rows of `vectors` (N, D) on their first two principal components.
+
+    Centre the rows, take the SVD X = U S V^T and keep X @ V[:, :2] = U[:, :2] S[:2]: the plane in
+    which the points spread the most. Signs are fixed so that each axis's largest |coordinate| is positive.
+    """
+    X = np.asarray(vectors, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"vectors must have shape (N >= 2, D), got {X.shape}")
+    X = X - X.mean(axis=0)
+    U, S, _ = np.linalg.svd(X, full_matrices=False)
+    coords = U[:, :2] * S[:2]
+    signs = np.sign(coords[np.abs(coords).argmax(axis=0), [0, 1]])
+    return coords * np.where(signs == 0, 1.0, signs)

@@ -4,7 +4,7 @@ evaluation, save/load without pickle, and clear errors for unknown words."""
 import numpy as np
 import pytest
 
-from course_utils.embeddings import Embeddings
+from course_utils.embeddings import Embeddings, pca_2d
 
 
 def random_embeddings(V=30, D=5, seed=0):
@@ -74,3 +74,18 @@ def test_bad_input():
         Embeddings(["a", "b"], np.zeros((3, 4)))
     with pytest.raises(ValueError, match="questions must be \\(a, b, c, d\\) tuples"):
         emb.evaluate_analogies([("w1", "w2", "w3")])
+
+
+def test_pca_2d_keeps_the_two_directions_of_largest_spread():
+    rng = np.random.default_rng(5)
+    basis = np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    latent = rng.normal(size=(200, 6)) * np.array([5.0, 2.0, 0.1, 0.1, 0.1, 0.1])
+    X = latent @ basis.T + 3.0  # spread mostly along the first two basis vectors, shifted
+    coords = pca_2d(X)
+    assert coords.shape == (200, 2)
+    np.testing.assert_allclose(coords.mean(axis=0), 0, atol=1e-10)
+    # the projection keeps (almost) all the variance, and the components are uncorrelated
+    assert np.sum(coords.var(axis=0)) > 0.99 * np.sum((X - X.mean(0)).var(axis=0))
+    assert abs(np.corrcoef(coords.T)[0, 1]) < 1e-10
+    with pytest.raises(ValueError, match=r"vectors must have shape \(N >= 2, D\), got \(1, 3\)"):
+        pca_2d(np.ones((1, 3)))
