@@ -83,6 +83,8 @@ class Vocabulary:
 
     @classmethod
     def build(cls, sentences, *, min_count=5):
+        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
+            raise ValueError(f"min_count must be a positive int, got {min_count!r}")
         _check_sentences(sentences)
         counter = Counter(w for s in sentences for w in s)
         kept = sorted(((c, w) for w, c in counter.items() if c >= min_count), key=lambda cw: (-cw[0], cw[1]))

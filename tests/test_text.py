@@ -42,6 +42,8 @@ def test_vocabulary_bad_input():
         text.Vocabulary.build("to be or not to be")
     with pytest.raises(ValueError, match="got an element of type str"):
         text.Vocabulary.build(["to be", "or not"])
+    with pytest.raises(ValueError, match="min_count must be a positive int, got 0.5"):
+        text.Vocabulary.build([["a"]], min_count=0.5)
     vocab = text.Vocabulary.build([["a", "b"]], min_count=1)
     with pytest.raises(ValueError, match=r"ids must lie in \[0, V=2\), got values in \[0, 2\]"):
         vocab.decode(np.array([0, 2]))
