@@ -22,6 +22,16 @@ attention_widgets  the date explorer (answer + attention heatmap) and plot_align
 torch_weights  checks and float64 conversion shared by the layers' params_from_torch
 gradcheck  centred finite differences and relative error
 gradients  clipping, the scalar model, Jacobian products across time
+shakespeare  the complete works of Shakespeare, offline (chapters 06-08)
+text       the corpus pipeline (chapters 06-08): tokens, Vocabulary, subsampling, noise sampling, pairs
+word2vec   skip-gram and CBOW in numpy, full softmax and negative sampling (chapter 06)
+word2vec_torch  the fast word2vec trainer in torch: train(sentences, ...) -> Embeddings
+embeddings Embeddings: neighbours, similarity, analogies, analogy accuracy, save/load
+ppmi       the count-based baseline: PPMI co-occurrence matrix + truncated SVD
+planted    a generated corpus with planted relations (gender, plural, capital, tense)
+analogy_sets  analogy word pairs for the Shakespeare corpus
+embedding_widgets  the neighbours and analogy explorer (chapter 06)
+text_classifier  embeddings feeding a bidirectional LSTM: the Folio-genre task (chapter 06)
 sequence_models  torch models answering from the last state; the long-dependency tasks (chapters 03-04)
 forecast   the torch forecasting models (chapters 01, 04, 05) and their recipes
 sunspots   chapter 01's models on a real series, the monthly sunspot numbers

@@ -16,6 +16,7 @@ from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rn
 from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
 from course_utils.exercises.ch04 import check_gru_step, check_lstm_step, check_parameter_count
 from course_utils.exercises.ch05 import check_causal_conv, check_output_length, check_receptive_field
+from course_utils.exercises.ch06 import check_nearest_neighbours, check_negative_sampling, check_skipgram_pairs
 from course_utils.exercises.ch07 import check_additive_context, check_dot_product_attention, check_masked_softmax
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end",
     "check_lstm_step", "check_gru_step", "check_parameter_count",
     "check_output_length", "check_causal_conv", "check_receptive_field",
+    "check_skipgram_pairs", "check_negative_sampling", "check_nearest_neighbours",
     "check_masked_softmax", "check_additive_context", "check_dot_product_attention",
 ]

@@ -1,0 +1,77 @@
+"""The count-based baseline: a PPMI co-occurrence matrix reduced by truncated SVD.
+
+Instead of predicting contexts, count them. C[w, c] is how often word c occurs within `window`
+positions of word w (same sentence). Raw counts are dominated by frequent words ("the" is near
+everything), so each cell becomes positive pointwise mutual information,
+
+    PMI(w, c)  = log( P(w, c) / (P(w) P_a(c)) )        P(w, c) = C[w, c] / sum(C)
+    PPMI(w, c) = max(PMI(w, c), 0)                     (0 where C[w, c] = 0)
+
+with P(w) = row sums / sum(C) and the context distribution smoothed like word2vec's noise,
+P_a(c) = colsum(c)^a / sum colsum^a, a = 0.75 (Levy, Goldberg and Dagan 2015: it lowers the PMI of
+rare contexts, which plain PMI overrates). The (V, V) PPMI matrix is then cut to D dimensions by a
+truncated SVD, PPMI ~ U_D S_D V_D^T, and the word vectors are the rows of U_D S_D^p (p = 0.5).
+
+`truncated_svd` is the randomized algorithm of Halko, Martinsson and Tropp (2011): project onto a
+random (V, D + oversample) subspace, sharpen it with a few power iterations, and take the exact SVD
+of the small projected matrix. It costs O(V^2 D) instead of O(V^3).
+"""
+
+import numpy as np
+
+from course_utils import text
+from course_utils.embeddings import Embeddings
+
+
+def cooccurrence_matrix(ids, V, window, *, sentence_id=None, dtype=np.float32):
+    """(V, V) counts C[w, c] of word c within `window` positions of word w (symmetric)."""
+    ids = text.check_ids("ids", ids, V)
+    center, context = text.window_pairs(ids, window, sentence_id=sentence_id)
+    codes, counts = np.unique(center * V + context, return_counts=True)
+    C = np.zeros((V, V), dtype=dtype)
+    C[codes // V, codes % V] = counts
+    return C
+
+
+def ppmi(C, *, alpha=0.75):
+    """(V, V) PPMI of a co-occurrence count matrix, contexts smoothed with power alpha (1 = plain PMI)."""
+    C = np.asarray(C)
+    if C.ndim != 2 or C.shape[0] != C.shape[1] or np.any(C < 0) or C.sum() == 0:
+        raise ValueError(f"C must be a square (V, V) matrix of non-negative counts, not all zero; got shape {C.shape}")
+    total = C.sum(dtype=np.float64)
+    p_w = C.sum(axis=1, dtype=np.float64) / total  # (V,)
+    col = C.sum(axis=0, dtype=np.float64) ** alpha
+    p_c = col / col.sum()  # (V,)
+    with np.errstate(divide="ignore"):  # log 0 = -inf where C = 0: clipped to 0 below
+        pmi = np.log(C / total) - np.log(p_w)[:, None].astype(C.dtype) - np.log(p_c)[None, :].astype(C.dtype)
+    return np.maximum(pmi, 0).astype(C.dtype)
+
+
+def truncated_svd(M, k, *, seed=0, n_iter=4, oversample=10):
+    """(U (m, k), S (k,), Vt (k, n)): the top-k singular triplets of M, by randomized SVD."""
+    M = np.asarray(M)
+    if M.ndim != 2:
+        raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= min(M.shape):
+        raise ValueError(f"k must be an int in [1, {min(M.shape)}], got {k!r}")
+    rng = np.random.default_rng(seed)
+    width = min(k + oversample, min(M.shape))
+    Q, _ = np.linalg.qr(M @ rng.standard_normal((M.shape[1], width)).astype(M.dtype))  # (m, width)
+    for _ in range(n_iter):  # power iterations: the top singular directions dominate more each time
+        Q, _ = np.linalg.qr(M.T @ Q)
+        Q, _ = np.linalg.qr(M @ Q)
+    U_small, S, Vt = np.linalg.svd(Q.T @ M, full_matrices=False)  # (width, width), (width,), (width, n)
+    return (Q @ U_small)[:, :k], S[:k], Vt[:k]
+
+
+def ppmi_svd_embeddings(sentences, *, dim=100, window=5, min_count=5, alpha=0.75, power=0.5, seed=0,
+                        vocab=None):
+    """Embeddings from PPMI + truncated SVD: rows of U_D S_D^power, for the words of `vocab` (built from
+    the sentences with min_count when None)."""
+    vocab = text.Vocabulary.build(sentences, min_count=min_count) if vocab is None else vocab
+    ids, sentence_id = vocab.encode_corpus(sentences)
+    C = cooccurrence_matrix(ids, vocab.V, window, sentence_id=sentence_id)
+    U, S, _ = truncated_svd(ppmi(C, alpha=alpha), dim, seed=seed)
+    emb = Embeddings(vocab.words, U * S ** power)
+    emb.vocab = vocab
+    return emb
