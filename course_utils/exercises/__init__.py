@@ -16,6 +16,7 @@ from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rn
 from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
 from course_utils.exercises.ch04 import check_gru_step, check_lstm_step, check_parameter_count
 from course_utils.exercises.ch05 import check_causal_conv, check_output_length, check_receptive_field
+from course_utils.exercises.ch08 import check_bits_per_char, check_stream_batches, check_temperature_probs
 
 __all__ = [
     "Case", "ExerciseFailed", "Mistake", "check_function", "check_gradient_dict",
@@ -24,4 +25,5 @@ __all__ = [
     "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end",
     "check_lstm_step", "check_gru_step", "check_parameter_count",
     "check_output_length", "check_causal_conv", "check_receptive_field",
+    "check_stream_batches", "check_temperature_probs", "check_bits_per_char",
 ]
