@@ -61,6 +61,8 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py
 	$(BIN)/python benchmarks/adding_table.py
+	$(BIN)/python benchmarks/char_model.py
+	$(BIN)/python benchmarks/char_seq_length.py
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
