@@ -232,3 +232,14 @@ def test_sampling_rule_follows_the_probabilities():
     draws = np.array([sampling.sample_index(p, rng) for _ in range(20000)])
     assert not np.any(draws == 1)  # a zero-probability character is never drawn
     np.testing.assert_allclose(np.bincount(draws, minlength=4) / 20000, p, atol=0.01)
+
+
+def test_shipped_checkpoint_loads_weights_only_with_the_expected_shapes():
+    blob = torch.load(cm.PRETRAINED, weights_only=True)  # refuses anything but tensors and plain values
+    assert blob["config"] == {"chars": blob["config"]["chars"], "H": 512, "cell": "lstm", "embed_dim": 32}
+    model, extra = cm.load_checkpoint()
+    V = model.vocab.V
+    assert V == 84 and {k: tuple(v.shape) for k, v in model.state_dict().items()} == {
+        "embed.weight": (V, 32), "rnn.weight_ih_l0": (2048, 32), "rnn.weight_hh_l0": (2048, 512),
+        "rnn.bias_ih_l0": (2048,), "rnn.bias_hh_l0": (2048,), "head.weight": (V, 512), "head.bias": (V,)}
+    assert cm.PRETRAINED.stat().st_size < 5e6 and extra["steps"] == 1500
