@@ -238,8 +238,8 @@ def train(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, s
     The windows are walked in order (window k of every stream, then k + 1, ...), starting again at
     the first window when they run out (the state is reset then). Deterministic for a given model:
     no shuffling. With `valid_ids`, held-out bits/char are measured every `eval_every` updates and at
-    the end (`evaluate_bpc` with `eval_kwargs`; passed to `on_eval(update, bits)` if given); with `sample_every`, a sample
-    (temperature 1, seed 0) is stored every that many updates.
+    the end (`evaluate_bpc` with `eval_kwargs`; passed to `on_eval(update, bits)` if given); with
+    `sample_every`, a sample (temperature 1, seed 0) is stored every that many updates.
     """
     if not isinstance(recipe, CharRecipe):
         raise ValueError(f"recipe must be a CharRecipe, got {type(recipe).__name__}")

@@ -36,7 +36,8 @@ def test_vocab_round_trip_and_sorted_ids(vocab):
 
 
 def test_vocab_errors(vocab):
-    with pytest.raises(ValueError, match=re.escape("outside the vocabulary of 61: ['#', '\u00e9'] (first at position 2)")):
+    message = "outside the vocabulary of 61: ['#', '\u00e9'] (first at position 2)"
+    with pytest.raises(ValueError, match=re.escape(message)):
         vocab.encode("ab#c\u00e9")
     with pytest.raises(ValueError, match=r"ids must lie in \[0, V="):
         vocab.decode(np.array([0, vocab.V]))
