@@ -65,6 +65,8 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet gensim==4.4.0 -c requirements.txt
 	$(BIN)/python benchmarks/word2vec_speed.py
 	$(BIN)/python benchmarks/attention_length.py
+	$(BIN)/python benchmarks/char_model.py
+	$(BIN)/python benchmarks/char_seq_length.py
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb

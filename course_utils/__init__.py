@@ -35,6 +35,11 @@ text_classifier  embeddings feeding a bidirectional LSTM: the Folio-genre task (
 sequence_models  torch models answering from the last state; the long-dependency tasks (chapters 03-04)
 forecast   the torch forecasting models (chapters 01, 04, 05) and their recipes
 sunspots   chapter 01's models on a real series, the monthly sunspot numbers
+char_model  chapter 08: character vocabulary, stream batches, the character LSTM/GRU, bits per character, generate
+char_numpy  chapter 08: the same generation with our numpy LSTM/GRU, and hidden-state traces
+sampling   temperature, top-k, the one random draw torch and numpy generation share, entropy in bits
+ngram      baselines in bits per character: uniform, unigram, Witten-Bell n-gram
+generation_widgets  chapter 08's text displays and the generation explorer
 training   one small fit loop for torch models
 plotting   plot helpers (take ax=None, return the Figure)
 widgets    ipywidgets front-ends over pure functions

@@ -18,6 +18,7 @@ from course_utils.exercises.ch04 import check_gru_step, check_lstm_step, check_p
 from course_utils.exercises.ch05 import check_causal_conv, check_output_length, check_receptive_field
 from course_utils.exercises.ch06 import check_nearest_neighbours, check_negative_sampling, check_skipgram_pairs
 from course_utils.exercises.ch07 import check_additive_context, check_dot_product_attention, check_masked_softmax
+from course_utils.exercises.ch08 import check_bits_per_char, check_stream_batches, check_temperature_probs
 
 __all__ = [
     "Case", "ExerciseFailed", "Mistake", "check_function", "check_gradient_dict",
@@ -28,4 +29,5 @@ __all__ = [
     "check_output_length", "check_causal_conv", "check_receptive_field",
     "check_skipgram_pairs", "check_negative_sampling", "check_nearest_neighbours",
     "check_masked_softmax", "check_additive_context", "check_dot_product_attention",
+    "check_stream_batches", "check_temperature_probs", "check_bits_per_char",
 ]

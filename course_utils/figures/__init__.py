@@ -16,11 +16,11 @@ batch-first shapes, h_t = tanh(x_t @ W_xh + h_{t-1} @ W_hh + b_h).
 import argparse
 from pathlib import Path
 
-from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06, ch07
+from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08
 from course_utils.figures.common import DPI
 
 FIGURES = {**ch01.FIGURES, **ch02.FIGURES, **ch03.FIGURES, **ch04.FIGURES, **ch05.FIGURES,
-           **ch06.FIGURES, **ch07.FIGURES}
+           **ch06.FIGURES, **ch07.FIGURES, **ch08.FIGURES}
 
 
 def draw_all(out_dir="images", names=None, *, dpi=DPI):

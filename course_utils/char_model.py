@@ -1,0 +1,332 @@
+"""Character-level language models (chapter 08): read text one character at a time, predict the next one.
+
+The pipeline, with the letters the slides use (V characters in the vocabulary, H hidden units):
+
+    text --CharVocab.encode--> ids (n,) int64
+    ids  --stream_batches-->   X, Y (n_windows, B, T): B parallel streams, walked in windows of T steps;
+                               Y is X shifted by one character (the target is the next character)
+    X[k] --CharModel-->        logits (B, T, V); the recurrent state (h, c) at the end of window k
+                               is the starting state of window k + 1 (stateful truncated BPTT)
+
+Scores are in bits per character: the mean of -log2 p(next character), what a perfect code built
+on the model would spend per character (log2 V = 6.4 bits for V = 84 with no model at all);
+perplexity is 2 ** bits, the number of equally likely characters that would be as surprising.
+
+Sampling (`generate`) feeds each drawn character back in. Temperature, top-k and the random draw
+live in `sampling`, shared with the numpy generator (`char_numpy`), so the two produce the same text.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from course_utils import sampling
+from course_utils.data import DATA_DIR
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+MAX_PRIME = 2000  # characters; a prime is read one step at a time, so keep it short enough to stay interactive
+PRETRAINED = DATA_DIR / "char_lstm.pt"  # written by `make bench` (benchmarks/char_model.py)
+
+
+# ---------------------------------------------------------------- characters <-> integer ids
+
+
+class CharVocab:
+    """The characters a model knows, in sorted order; character `chars[i]` has id i.
+
+    `encode(text)` -> int64 array (n,); `decode(ids)` -> str. A character outside the vocabulary
+    is an error, not a silent "unknown" id: the model has no row for it.
+    """
+
+    def __init__(self, chars):
+        chars = "".join(chars) if not isinstance(chars, str) else chars
+        if not chars or len(set(chars)) != len(chars) or list(chars) != sorted(chars):
+            raise ValueError(f"chars must be distinct characters in sorted order, got {chars[:40]!r}")
+        self.chars = chars
+        self._lookup = np.full(max(map(ord, chars)) + 1, -1, dtype=np.int64)  # code point -> id
+        self._lookup[[ord(c) for c in chars]] = np.arange(len(chars))
+
+    @classmethod
+    def from_text(cls, text):
+        """Every distinct character of `text`, sorted."""
+        if not isinstance(text, str) or not text:
+            raise ValueError(f"text must be a non-empty string, got {text!r:.40}")
+        return cls("".join(sorted(set(text))))
+
+    @property
+    def V(self):
+        return len(self.chars)
+
+    def __len__(self):
+        return self.V
+
+    def __repr__(self):
+        return f"CharVocab(V={self.V}, chars={self.chars[:20]!r}...)"
+
+    def encode(self, text):
+        """text (str of n characters) -> ids (n,) int64."""
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a str, got {type(text).__name__}")
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        ids = np.where(codes < len(self._lookup), self._lookup[np.minimum(codes, len(self._lookup) - 1)], -1)
+        if np.any(ids < 0):
+            bad = sorted({text[i] for i in np.flatnonzero(ids < 0)[:1000]})
+            first = int(np.flatnonzero(ids < 0)[0])
+            raise ValueError(f"text contains characters outside the vocabulary of {self.V}: {bad} "
+                             f"(first at position {first})")
+        return ids
+
+    def decode(self, ids):
+        """ids (n,) integers in [0, V) -> str."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+            raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} {ids.shape}")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.V):
+            raise ValueError(f"ids must lie in [0, V={self.V}), got values from {ids.min()} to {ids.max()}")
+        return "".join(self.chars[i] for i in ids)
+
+
+# ---------------------------------------------------------------- one long text -> parallel streams -> windows
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def stream_batches(ids, batch_size, T):
+    """Cut `ids` into `batch_size` streams and walk them in windows of T steps.
+
+    ids: (n,) integers. Stream b is the contiguous piece ids[b*L : b*L + L + 1] with
+    L = (n - 1) // batch_size (its inputs are the first L ids, its targets the last L). Window k
+    holds steps k*T .. k*T + T - 1 of every stream. Returns (X, Y), both int64 of shape
+    (n_windows, batch_size, T) with n_windows = L // T; Y[k, b, t] is the character after X[k, b, t].
+    A partial last window is dropped. Row b of window k + 1 continues row b of window k, which is
+    why the state can be carried from one window to the next.
+    """
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} {ids.shape}")
+    _positive_int("batch_size", batch_size)
+    _positive_int("T", T)
+    L = (len(ids) - 1) // batch_size
+    if L < T:
+        raise ValueError(f"{len(ids)} ids make {batch_size} streams of {L} steps, shorter than one window of T={T}")
+    n_windows = L // T
+    starts = np.arange(batch_size)[:, None] * L  # (B, 1)
+    steps = np.arange(n_windows * T)[None, :]  # (1, n_windows * T)
+    X = ids[starts + steps].astype(np.int64)  # (B, n_windows * T)
+    Y = ids[starts + steps + 1].astype(np.int64)
+    as_windows = lambda A: A.reshape(batch_size, n_windows, T).transpose(1, 0, 2).copy()  # (n_windows, B, T)
+    return as_windows(X), as_windows(Y)
+
+
+# ---------------------------------------------------------------- the model and its scores
+
+
+class CharModel(nn.Module):
+    """Embedding (V, E) -> one recurrent layer of H units (LSTM or GRU) -> linear layer to V logits.
+
+    forward(x, state=None): x (B, T) int64 ids -> (logits (B, T, V), state). `state` is the layer's
+    state at the end of the window (an (h, c) pair for an LSTM, h for a GRU), to pass to the next window.
+    """
+
+    def __init__(self, vocab, H=256, *, cell="lstm", embed_dim=32):
+        super().__init__()
+        if not isinstance(vocab, CharVocab):
+            raise ValueError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        _positive_int("H", H)
+        _positive_int("embed_dim", embed_dim)
+        self.vocab, self.cell, self.H, self.embed_dim = vocab, cell, H, embed_dim
+        self.embed = nn.Embedding(vocab.V, embed_dim)
+        self.rnn = CELLS[cell](embed_dim, H, batch_first=True)
+        self.head = nn.Linear(H, vocab.V)
+
+    def forward(self, x, state=None):
+        states, state = self.rnn(self.embed(x), state)  # (B, T, H)
+        return self.head(states), state  # (B, T, V)
+
+    def config(self):
+        return {"chars": self.vocab.chars, "H": self.H, "cell": self.cell, "embed_dim": self.embed_dim}
+
+
+def detach_state(state):
+    """The same state cut from the graph of the previous window (truncated BPTT stops here)."""
+    if state is None:
+        return None
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def bits_per_char(logits, targets):
+    """Mean over positions of -log2 softmax(logits)[target]. logits: (N, V), targets: (N,) ints -> float."""
+    logits = np.asarray(logits, dtype=np.float64)
+    targets = np.asarray(targets)
+    if logits.ndim != 2 or targets.shape != (logits.shape[0],) or not np.issubdtype(targets.dtype, np.integer):
+        raise ValueError(f"logits must be (N, V) and targets (N,) integers, got {logits.shape} and "
+                         f"{targets.dtype} {targets.shape}")
+    shifted = logits - logits.max(axis=1, keepdims=True)  # stable: log softmax = z - log sum exp z
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(targets)), targets].mean() / np.log(2))
+
+
+def perplexity(bits):
+    """2 ** bits: how many equally likely characters would be as surprising."""
+    return 2.0 ** bits
+
+
+def _device(model):
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def evaluate_bpc(model, ids, *, batch_size=32, T=100):
+    """Bits per character of `model` on `ids`, read as `batch_size` streams with the state carried.
+
+    Scores the first batch_size * (n_windows * T) targets (stream_batches drops a short tail).
+    """
+    X, Y = stream_batches(ids, batch_size, T)
+    model.eval()
+    state, nats = None, 0.0
+    for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
+        logits, state = model(x.to(_device(model)), state)
+        nats += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).to(logits.device),
+                                            reduction="sum").item()
+    return nats / Y.size / math.log(2)
+
+
+# ---------------------------------------------------------------- training: stateful truncated BPTT
+
+
+@dataclass(frozen=True)
+class CharRecipe:
+    """How to train: `steps` updates on windows of T characters from batch_size streams, Adam with
+    peak rate lr (cosine decay to zero when cosine=True), gradient norm clipped to `clip`.
+    stateful=True carries the state across windows; False starts every window from zeros."""
+
+    steps: int = 300
+    batch_size: int = 64
+    T: int = 100
+    lr: float = 3e-3
+    clip: float = 1.0
+    stateful: bool = True
+    cosine: bool = True
+
+
+@dataclass
+class CharHistory:
+    """Training bits/char per update, held-out bits/char at `eval_steps`, samples, elapsed seconds."""
+
+    train_bpc: list = field(default_factory=list)
+    eval_steps: list = field(default_factory=list)
+    eval_bpc: list = field(default_factory=list)
+    samples: dict = field(default_factory=dict)  # update -> generated text
+    seconds: float = 0.0
+    epochs: float = 0.0  # passes over the training text
+
+
+def train(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sample_every=None,
+          sample_prime="\n", sample_len=200, progress=True, on_eval=None, eval_kwargs=None):
+    """Train `model` on `ids` (n,) following `recipe`; returns a CharHistory.
+
+    The windows are walked in order (window k of every stream, then k + 1, ...), starting again at
+    the first window when they run out (the state is reset then). Deterministic for a given model:
+    no shuffling. With `valid_ids`, held-out bits/char are measured every `eval_every` updates and at
+    the end (`evaluate_bpc` with `eval_kwargs`; passed to `on_eval(update, bits)` if given); with
+    `sample_every`, a sample (temperature 1, seed 0) is stored every that many updates.
+    """
+    if not isinstance(recipe, CharRecipe):
+        raise ValueError(f"recipe must be a CharRecipe, got {type(recipe).__name__}")
+    _positive_int("steps", recipe.steps)
+    X, Y = stream_batches(ids, recipe.batch_size, recipe.T)
+    X, Y = torch.from_numpy(X), torch.from_numpy(Y)
+    device = _device(model)
+    opt = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+    decay = lambda s: 0.5 * (1 + math.cos(math.pi * s / recipe.steps)) if recipe.cosine else 1.0
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, decay)
+    history, state, start = CharHistory(), None, time.perf_counter()
+    for step in tqdm(range(recipe.steps), disable=not progress, desc="training"):
+        k = step % len(X)
+        if k == 0 or not recipe.stateful:
+            state = None
+        model.train()
+        logits, state = model(X[k].to(device), detach_state(state))
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[k].reshape(-1).to(device))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), recipe.clip)
+        opt.step()
+        sched.step()
+        history.train_bpc.append(loss.item() / math.log(2))
+        done = step + 1
+        if valid_ids is not None and eval_every and (done % eval_every == 0 or done == recipe.steps):
+            history.eval_steps.append(done)
+            history.eval_bpc.append(evaluate_bpc(model, valid_ids, **(eval_kwargs or {})))
+            if on_eval is not None:
+                on_eval(done, history.eval_bpc[-1])
+        if sample_every and (done % sample_every == 0 or step == 0):
+            history.samples[done] = generate(model, sample_prime, sample_len, seed=0)
+    history.seconds = time.perf_counter() - start
+    history.epochs = recipe.steps / len(X)
+    return history
+
+
+# ---------------------------------------------------------------- generation
+
+
+def _check_prime(prime, vocab):
+    if not isinstance(prime, str) or not prime:
+        raise ValueError(f"prime must be a non-empty string (the model needs a first character), got {prime!r}")
+    if len(prime) > MAX_PRIME:
+        raise ValueError(f"prime may hold at most MAX_PRIME={MAX_PRIME} characters, got {len(prime)}")
+    return vocab.encode(prime)
+
+
+@torch.no_grad()
+def generate(model, prime, n, *, temperature=1.0, top_k=None, seed=0):
+    """Read `prime`, then draw n characters one at a time, each fed back in; returns the n new characters.
+
+    temperature 0 is greedy decoding (always the most likely character). The draws come from
+    numpy's Generator(seed) through `sampling.sample_index`, the same rule as `char_numpy.generate_numpy`.
+    """
+    if not isinstance(model, CharModel):
+        raise ValueError(f"model must be a CharModel, got {type(model).__name__}")
+    ids = _check_prime(prime, model.vocab)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    rng = np.random.default_rng(seed)
+    model.eval()
+    logits, state = model(torch.as_tensor(ids[None], device=_device(model)), None)  # (1, P, V)
+    out = []
+    for _ in range(n):
+        p = sampling.next_char_probs(logits[0, -1].to(torch.float64).cpu().numpy(), temperature, top_k)
+        out.append(sampling.sample_index(p, rng))
+        logits, state = model(torch.tensor([[out[-1]]], device=_device(model)), state)
+    return model.vocab.decode(np.array(out, dtype=np.int64))
+
+
+# ---------------------------------------------------------------- checkpoints (weights only)
+
+
+def save_checkpoint(model, path, **extra):
+    """Write the model's config and weights (plus numbers in `extra`) for torch.load(weights_only=True)."""
+    torch.save({"config": model.config(), "state_dict": model.state_dict(), "extra": extra}, path)
+
+
+def load_checkpoint(path=PRETRAINED):
+    """(model, extra): a CharModel rebuilt from `save_checkpoint`'s file, its shapes checked, in eval mode."""
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    config = dict(blob["config"])
+    model = CharModel(CharVocab(config.pop("chars")), **config)
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in blob["state_dict"].items()}
+    if expected != found:
+        raise ValueError(f"checkpoint {path} does not fit its config: expected shapes {expected}, found {found}")
+    model.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
+    return model.eval(), blob.get("extra", {})

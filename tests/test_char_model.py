@@ -1,0 +1,246 @@
+"""Chapter 08's character model: vocabulary, stream batcher, stateful model, bits per character, generation."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import char_model as cm
+from course_utils import char_numpy, sampling
+
+CHARS = "\n !,.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'"
+TEXT = "To be, or not to be: that is the question.\nWhether 'tis nobler in the mind to suffer\n" * 3
+
+
+@pytest.fixture
+def vocab():
+    return cm.CharVocab.from_text(CHARS)
+
+
+def small_model(vocab, cell="lstm", H=12, seed=0, dtype=torch.float64):
+    torch.manual_seed(seed)
+    return cm.CharModel(vocab, H, cell=cell, embed_dim=5).to(dtype)
+
+
+# ---------------------------------------------------------------- vocabulary
+
+
+def test_vocab_round_trip_and_sorted_ids(vocab):
+    ids = vocab.encode(TEXT)
+    assert ids.dtype == np.int64 and ids.shape == (len(TEXT),)
+    assert vocab.decode(ids) == TEXT
+    assert list(vocab.chars) == sorted(set(CHARS)) and vocab.V == len(set(CHARS))
+    assert vocab.encode("A")[0] == sorted(set(CHARS)).index("A")
+
+
+def test_vocab_errors(vocab):
+    message = "outside the vocabulary of 61: ['#', '\u00e9'] (first at position 2)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        vocab.encode("ab#c\u00e9")
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, V="):
+        vocab.decode(np.array([0, vocab.V]))
+    with pytest.raises(ValueError, match="distinct characters in sorted order"):
+        cm.CharVocab("ba")
+
+
+# ---------------------------------------------------------------- stream batcher
+
+
+def test_stream_batches_small_example():
+    X, Y = cm.stream_batches(np.arange(23), batch_size=2, T=3)  # L = 22 // 2 = 11 steps per stream, 3 windows
+    assert X.shape == Y.shape == (3, 2, 3) and X.dtype == Y.dtype == np.int64
+    np.testing.assert_array_equal(X[:, 0].ravel(), np.arange(0, 9))  # stream 0: ids 0..8 (9, 10 dropped)
+    np.testing.assert_array_equal(X[:, 1].ravel(), np.arange(11, 20))  # stream 1 starts at L = 11
+    np.testing.assert_array_equal(Y, X + 1)
+
+
+@pytest.mark.parametrize("n, B, T", [(1000, 7, 10), (1001, 4, 50), (64, 1, 63), (100, 3, 1)])
+def test_each_stream_is_read_once_in_order(n, B, T):
+    ids = np.arange(n) * 3 + 1  # values tell positions: position = (value - 1) / 3
+    X, Y = cm.stream_batches(ids, B, T)
+    L = (n - 1) // B
+    assert X.shape == (L // T, B, T)
+    for b in range(B):
+        stream = X[:, b].ravel()  # windows one after the other
+        np.testing.assert_array_equal(stream, ids[b * L : b * L + len(stream)])  # contiguous, in order, no repeat
+        np.testing.assert_array_equal(Y[:, b].ravel(), ids[b * L + 1 : b * L + len(stream) + 1])  # shifted by one
+        assert len(stream) > L - T  # only a partial window is dropped
+    positions = (X.ravel() - 1) // 3
+    assert len(np.unique(positions)) == X.size  # no character read twice in an epoch
+    # the next window of a row continues the same stream: the state may be carried over
+    np.testing.assert_array_equal(Y[:-1, :, -1], X[1:, :, 0])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"T": 0}, "T must be a positive int, got 0"),
+    ({"T": -3}, "T must be a positive int"),
+    ({"T": 2.0}, "T must be a positive int, got 2.0"),
+    ({"batch_size": 0}, "batch_size must be a positive int"),
+    ({"T": 40}, "shorter than one window of T=40"),
+])
+def test_stream_batches_bad_input(kwargs, message):
+    args = {"ids": np.arange(100), "batch_size": 3, "T": 5} | kwargs
+    with pytest.raises(ValueError, match=message):
+        cm.stream_batches(**args)
+    with pytest.raises(ValueError, match="1-D integer array"):
+        cm.stream_batches(np.arange(10.0), 2, 2)
+
+
+# ---------------------------------------------------------------- the model: state across windows, bits per char
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_carried_state_equals_reading_each_stream_whole(vocab, cell):
+    model = small_model(vocab, cell)
+    ids = vocab.encode(TEXT)
+    X, _ = cm.stream_batches(ids, 3, 8)
+    state, pieces = None, []
+    for x in torch.from_numpy(X):
+        logits, state = model(x, cm.detach_state(state))
+        pieces.append(logits)
+    carried = torch.cat(pieces, dim=1)  # (B, n_windows * T, V)
+    whole = torch.from_numpy(np.concatenate(list(X), axis=1))  # each stream as one sequence
+    torch.testing.assert_close(carried, model(whole)[0], rtol=0, atol=1e-12)
+    # rows never mix: changing stream 0 leaves streams 1 and 2 exactly as they were
+    other = whole.clone()
+    other[0] = torch.flip(other[0], dims=[0])
+    logits, _ = model(other)
+    torch.testing.assert_close(logits[1:], model(whole)[0][1:], rtol=0, atol=0)
+    # stateless: a window from zeros differs from the same window read with the carried state
+    assert not torch.allclose(model(torch.from_numpy(X[1]))[0], carried[:, 8:16])
+
+
+def test_bits_per_char_numpy_matches_torch_cross_entropy():
+    rng = np.random.default_rng(0)
+    logits, targets = rng.normal(size=(50, 7)) * 3, rng.integers(0, 7, size=50)
+    nats = torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(targets)).item()
+    assert cm.bits_per_char(logits, targets) == pytest.approx(nats / math.log(2), abs=1e-12)
+    assert cm.bits_per_char(np.zeros((4, 84)), np.arange(4)) == pytest.approx(np.log2(84), abs=1e-12)
+    assert cm.bits_per_char(np.array([[1000.0, 0.0]]), np.array([0])) == pytest.approx(0.0, abs=1e-12)
+    assert cm.perplexity(1.0) == 2.0
+    with pytest.raises(ValueError, match=r"logits must be \(N, V\) and targets \(N,\) integers"):
+        cm.bits_per_char(np.zeros((4, 3)), np.zeros(4))
+
+
+def test_evaluate_bpc_equals_a_direct_computation(vocab):
+    model = small_model(vocab)
+    ids = vocab.encode(TEXT)
+    B, T = 4, 9
+    X, Y = cm.stream_batches(ids, B, T)
+    # direct: each stream read whole from zero state, softmax in numpy, -log2 p(target) averaged
+    logits = model(torch.from_numpy(np.concatenate(list(X), axis=1)))[0].detach().numpy()  # (B, n, V)
+    targets = np.concatenate(list(Y), axis=1)
+    z = logits - logits.max(axis=-1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    direct = -np.mean(np.log2(np.take_along_axis(p, targets[..., None], axis=-1)))
+    assert cm.evaluate_bpc(model, ids, batch_size=B, T=T) == pytest.approx(direct, abs=1e-10)
+
+
+def test_training_learns_a_repeating_text(vocab):
+    torch.manual_seed(0)
+    model = cm.CharModel(vocab, 16, embed_dim=8)
+    ids = vocab.encode("abcdefgh" * 200)
+    history = cm.train(model, ids, cm.CharRecipe(steps=120, batch_size=4, T=10, lr=1e-2), valid_ids=ids[:300],
+                       eval_every=60, eval_kwargs={"batch_size": 4, "T": 10}, sample_every=60, progress=False)
+    assert history.epochs > 1  # walked past the last window and started again
+    assert history.train_bpc[0] > 3 > 1 > history.eval_bpc[-1], (history.train_bpc[0], history.eval_bpc)
+    assert history.eval_steps == [60, 120] and sorted(history.samples) == [1, 60, 120]
+    assert cm.generate(model, "abc", 8, temperature=0) == "defghabc"
+
+
+# ---------------------------------------------------------------- generation
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("temperature, top_k", [(1.0, None), (0.7, None), (1.3, 5), (0.0, None)])
+def test_numpy_generation_equals_torch(vocab, cell, temperature, top_k):
+    model = small_model(vocab, cell, H=16)
+    params = char_numpy.numpy_params(model)
+    torch_text = cm.generate(model, "To be", 150, temperature=temperature, top_k=top_k, seed=7)
+    numpy_text = char_numpy.generate_numpy(params, "To be", 150, temperature=temperature, top_k=top_k, seed=7)
+    assert len(torch_text) == 150 and torch_text == numpy_text
+    assert torch_text != cm.generate(model, "To be", 150, temperature=1.0, seed=8) or temperature == 0
+
+
+def test_greedy_is_argmax_and_the_limit_of_low_temperature(vocab):
+    model = small_model(vocab, H=16, seed=3)
+    greedy = cm.generate(model, "The ", 60, temperature=0)
+    # greedy by hand: the argmax of the logits, fed back in
+    ids = list(vocab.encode("The "))
+    logits, state = model(torch.tensor([ids]))
+    out = []
+    for _ in range(60):
+        out.append(int(torch.argmax(logits[0, -1])))
+        logits, state = model(torch.tensor([[out[-1]]]), state)
+    assert greedy == vocab.decode(np.array(out))
+    assert cm.generate(model, "The ", 60, temperature=1e-6, seed=1) == greedy
+    assert cm.generate(model, "The ", 60, temperature=1e-6, seed=2) == greedy  # the seed no longer matters
+    assert cm.generate(model, "The ", 60, temperature=1.0, seed=1) != greedy
+
+
+def test_top_k_one_is_greedy(vocab):
+    model = small_model(vocab, H=16, seed=4)
+    assert cm.generate(model, "A", 40, top_k=1, seed=5) == cm.generate(model, "A", 40, temperature=0)
+
+
+def test_generate_bad_inputs(vocab):
+    model = small_model(vocab)
+    with pytest.raises(ValueError, match=r"outside the vocabulary .*\['#'\]"):
+        cm.generate(model, "a#b", 5)
+    with pytest.raises(ValueError, match=f"at most MAX_PRIME={cm.MAX_PRIME} characters, got {cm.MAX_PRIME + 1}"):
+        cm.generate(model, "a" * (cm.MAX_PRIME + 1), 5)
+    with pytest.raises(ValueError, match="non-empty string"):
+        cm.generate(model, "", 5)
+    with pytest.raises(ValueError, match="n must be a non-negative int"):
+        cm.generate(model, "a", -1)
+    with pytest.raises(ValueError, match="temperature must be a positive number"):
+        cm.generate(model, "a", 5, temperature=-1.0)
+    with pytest.raises(ValueError, match="top_k must be None or a positive int"):
+        cm.generate(model, "a", 5, top_k=0)
+    with pytest.raises(ValueError, match="MAX_PRIME"):
+        char_numpy.generate_numpy(char_numpy.numpy_params(model), "a" * (cm.MAX_PRIME + 1), 5)
+
+
+def test_hidden_trace_matches_the_torch_layer(vocab):
+    model = small_model(vocab, H=10)
+    h, c = char_numpy.hidden_trace(char_numpy.numpy_params(model), TEXT[:40])
+    states, (h_n, c_n) = model.rnn(model.embed(torch.from_numpy(vocab.encode(TEXT[:40]))[None]))
+    np.testing.assert_allclose(h, states[0].detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(c[-1], c_n[0, 0].detach().numpy(), rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def test_checkpoint_round_trip(vocab, tmp_path):
+    model = small_model(vocab, "gru", dtype=torch.float32)
+    cm.save_checkpoint(model, tmp_path / "m.pt", valid_bpc=2.0)
+    loaded, extra = cm.load_checkpoint(tmp_path / "m.pt")
+    assert extra == {"valid_bpc": 2.0} and loaded.cell == "gru" and loaded.vocab.chars == vocab.chars
+    assert cm.generate(loaded, "To", 50, seed=1) == cm.generate(model, "To", 50, seed=1)
+    blob = torch.load(tmp_path / "m.pt", weights_only=True)
+    blob["state_dict"]["head.weight"] = blob["state_dict"]["head.weight"][:, :3]
+    torch.save(blob, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="does not fit its config"):
+        cm.load_checkpoint(tmp_path / "bad.pt")
+
+
+def test_sampling_rule_follows_the_probabilities():
+    p = np.array([0.1, 0.0, 0.6, 0.3])
+    rng = np.random.default_rng(0)
+    draws = np.array([sampling.sample_index(p, rng) for _ in range(20000)])
+    assert not np.any(draws == 1)  # a zero-probability character is never drawn
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 20000, p, atol=0.01)
+
+
+def test_shipped_checkpoint_loads_weights_only_with_the_expected_shapes():
+    blob = torch.load(cm.PRETRAINED, weights_only=True)  # refuses anything but tensors and plain values
+    assert blob["config"] == {"chars": blob["config"]["chars"], "H": 512, "cell": "lstm", "embed_dim": 32}
+    model, extra = cm.load_checkpoint()
+    V = model.vocab.V
+    assert V == 84 and {k: tuple(v.shape) for k, v in model.state_dict().items()} == {
+        "embed.weight": (V, 32), "rnn.weight_ih_l0": (2048, 32), "rnn.weight_hh_l0": (2048, 512),
+        "rnn.bias_ih_l0": (2048,), "rnn.bias_hh_l0": (2048,), "head.weight": (V, 512), "head.bias": (V,)}
+    assert cm.PRETRAINED.stat().st_size < 5e6 and extra["steps"] == 1500
