@@ -11,12 +11,14 @@ Notebooks are found by globbing notebooks/*.ipynb, one test each, so `pytest -n 
 and chapters added later are covered without editing this file.
 """
 
-import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from nbclient import NotebookClient
 
 from course_utils import student
@@ -54,11 +56,19 @@ def rule_violations(nb, name):
     return problems
 
 
+class ThisPython(KernelSpecManager):
+    """Kernels run this interpreter (like nbval's --nbval-current-env), whatever kernelspecs are installed."""
+
+    def get_kernel_spec(self, kernel_name):
+        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                          display_name="this Python", language="python")
+
+
 def execute(path, cwd, timeout=600):
     """Run a notebook file top to bottom in a fresh kernel of this Python, going on past errors."""
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    NotebookClient(nb, km=km, timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
 
@@ -111,7 +121,7 @@ def test_rule_accepts_unsolved_checkers_and_names_every_other_failure():
 
 
 BROKEN = [  # an instructor notebook whose student edition breaks the rule twice
-    "import numpy as np\nfrom course_utils import exercises",
+    "import sys\nimport numpy as np\nfrom course_utils import exercises\nprint(sys.executable)",
     "def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):\n    ### BEGIN SOLUTION\n    ### HINT: tanh\n"
     "    return np.tanh(x_t @ W_xh + h_prev @ W_hh + b_h)\n    ### END SOLUTION",
     "exercises.check_rnn_step(rnn_step);",
@@ -128,6 +138,7 @@ def test_a_broken_student_edition_fails_in_a_real_kernel(tmp_path):
     nbformat.write(nb, src / "09_broken.ipynb")
     student.build(src, tmp_path / "student")
     executed = execute(tmp_path / "student" / "09_broken.ipynb", cwd=tmp_path, timeout=120)
+    assert executed.cells[0].outputs[0]["text"].strip() == sys.executable  # the kernel runs this Python
     problems = rule_violations(executed, "09_broken.ipynb")
     assert len(problems) == 2, problems
     assert "cell 4" in problems[0] and "NotImplementedError: tanh" in problems[0]

@@ -31,7 +31,8 @@ from widget_discovery import discover
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDGETS = discover()
-SETUP = "%matplotlib inline\nimport matplotlib\nmatplotlib.rcParams['figure.dpi'] = 50  # small images: quick to send"
+SETUP = ("%matplotlib inline\nimport sys\nimport matplotlib\n"
+         "matplotlib.rcParams['figure.dpi'] = 50  # small images: quick to send\nprint(sys.executable)")
 # What a widget draws: its Output widgets (plots, printed text) and any Image or HTML widget.
 DRAWN_JS = """cell => [...cell.querySelectorAll('.widget-output, .widget-image, .widget-html-content')]
     .map(e => e.innerText + [...e.querySelectorAll('img')].map(i => i.src).join('|')).join('\\n')"""
@@ -72,12 +73,18 @@ class JupyterLab:
     """`python -m jupyterlab` on 127.0.0.1 with a token, in its own folders; stopped on exit."""
 
     def __init__(self, tmp):
-        self.root, settings, workspaces = tmp / "root", tmp / "settings", tmp / "workspaces"
+        self.root, settings, workspaces, data = tmp / "root", tmp / "settings", tmp / "workspaces", tmp / "data"
         for d in (self.root, settings, workspaces):
             d.mkdir()
         write_settings(settings)
+        # The kernel runs this Python (a kernelspec first on JUPYTER_PATH beats any installed elsewhere).
+        spec = data / "kernels" / "python3" / "kernel.json"
+        spec.parent.mkdir(parents=True)
+        spec.write_text(json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                                    "display_name": "Python 3", "language": "python"}))
         self.port, self.token = free_port(), secrets.token_hex(16)
-        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workspaces))
+        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workspaces),
+                   JUPYTER_PATH=os.pathsep.join([str(data), *filter(None, [os.environ.get("JUPYTER_PATH")])]))
         root_flag = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
         self.log = tmp / "jupyterlab.log"
         self.process = subprocess.Popen(
@@ -176,6 +183,9 @@ def test_every_widget_redraws_when_its_first_control_moves(tmp_path):
             page.click(".lm-MenuBar-itemLabel:text-is('Run')")
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
             cells = page.locator(".jp-Notebook .jp-CodeCell")
+            setup_output = cells.first.locator(".jp-OutputArea-output")
+            setup_output.wait_for()
+            assert setup_output.inner_text().strip() == sys.executable, "the kernel runs another Python"
             for i, widget in enumerate(WIDGETS, start=1):
                 problem = check_widget(page, cells.nth(i), widget)
                 if problem:
