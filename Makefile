@@ -61,6 +61,7 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py
 	$(BIN)/python benchmarks/adding_table.py
+	$(BIN)/python benchmarks/recall_table.py
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
