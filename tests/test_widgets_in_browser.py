@@ -33,9 +33,16 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDGETS = discover()
 SETUP = ("%matplotlib inline\nimport sys\nimport matplotlib\n"
          "matplotlib.rcParams['figure.dpi'] = 50  # small images: quick to send\nprint(sys.executable)")
-# What a widget draws: its Output widgets (plots, printed text) and any Image or HTML widget.
-DRAWN_JS = """cell => [...cell.querySelectorAll('.widget-output, .widget-image, .widget-html-content')]
-    .map(e => e.innerText + [...e.querySelectorAll('img')].map(i => i.src).join('|')).join('\\n')"""
+# What a widget draws: the outputs inside its Output widgets (plots, printed text) and any Image or HTML
+# widget, as text and image data; tracebacks (stderr) are collected apart, so an error never counts as a redraw.
+DRAWN_JS = """cell => {
+    const outs = [...cell.querySelectorAll('.widget-output .jp-OutputArea-output, .widget-image, .widget-html-content')];
+    const isError = o => o.dataset.mimeType === 'application/vnd.jupyter.stderr';
+    const content = o => o.innerText + (o.tagName === 'IMG' ? o.src : '')
+        + [...o.querySelectorAll('img')].map(i => i.src).join('|');
+    return {drawn: outs.filter(o => !isError(o)).map(content).join('\\n'),
+            errors: outs.filter(isError).map(o => o.innerText).join('\\n')};
+}"""
 # The first control a student would move: a slider handle or a text box.
 CONTROL = ".noUi-handle[role=slider], .widget-text input, .widget-textarea textarea"
 TIMEOUT_MS = 60_000
@@ -146,20 +153,21 @@ def wait_for(predicate, seconds):
     return None
 
 
-def check_widget(page, cell, widget):
+def check_widget(cell, widget):
     """None if the widget redraws when its first control moves, else what went wrong."""
-    drawn = lambda: cell.evaluate(DRAWN_JS)  # noqa: E731
-    error = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    before = wait_for(lambda: drawn() or (error.count() and "error"), 60)
-    if before in (None, "error"):
-        shown = error.first.inner_text()[-1500:] if error.count() else "(nothing)"
-        return f"{widget.label}: `{widget.builder}()` drew nothing within 60 s; the cell shows:\n{shown}"
+    state = lambda: cell.evaluate(DRAWN_JS)  # noqa: E731
+    before = wait_for(lambda: state()["drawn"], 60)
+    if before is None:
+        stderr = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        shown = "\n".join(stderr.all_inner_texts())[-1500:] or "(no error shown)"
+        return f"{widget.label}: `{widget.builder}()` drew nothing within 60 s:\n{shown}"
     moved = move_first_control(cell)
     if moved is None:
         return f"{widget.label}: no slider or text box found to move"
-    after = wait_for(lambda: (now := drawn()) and now != before and now, 30)
-    if after is None:
-        return f"{widget.label}: moving its first control ({moved}) did not change what it draws within 30 s"
+    if wait_for(lambda: (now := state()["drawn"]) and now != before, 30) is None:
+        errors = state()["errors"][-1500:]
+        return (f"{widget.label}: moving its first control ({moved}) did not change what it draws within 30 s"
+                + (f"; the redraw raised:\n{errors}" if errors else ""))
     return None
 
 
@@ -187,7 +195,7 @@ def test_every_widget_redraws_when_its_first_control_moves(tmp_path):
             setup_output.wait_for()
             assert setup_output.inner_text().strip() == sys.executable, "the kernel runs another Python"
             for i, widget in enumerate(WIDGETS, start=1):
-                problem = check_widget(page, cells.nth(i), widget)
+                problem = check_widget(cells.nth(i), widget)
                 if problem:
                     problems.append(problem)
             if problems:
