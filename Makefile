@@ -1,6 +1,7 @@
 # The course's commands. Every target creates .venv first if it is missing.
 #   make lab       JupyterLab on notebooks/ (127.0.0.1, token auth on)
-#   make test      unit tests, notebooks under nbval, slide rendering, repo hygiene
+#   make test      unit tests, the student edition run top to bottom, widgets in headless Chromium,
+#                  notebooks under nbval, slide rendering, repo hygiene
 #   make slides    every deck to build/slides/*.html (and *.pdf where Chromium is present)
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
 #   make figures   redraw images/ from course_utils.figures
@@ -61,6 +62,7 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py
 	$(BIN)/python benchmarks/adding_table.py
+	$(BIN)/python benchmarks/recall_table.py
 	@# gensim is the word2vec benchmark's reference only: installed here, never needed by lab or test
 	$(BIN)/python -m pip install --quiet gensim==4.4.0 -c requirements.txt
 	$(BIN)/python benchmarks/word2vec_speed.py

@@ -333,7 +333,7 @@ def train_model(key, recipe=None, *, seed=42, progress=True):
     splits = task_data(key)
     model = MODELS[key]()
     recipe = RECIPES[key] if recipe is None else recipe
-    history = fit(model, *splits.train, *splits.valid, recipe, seed=seed, progress=progress)
+    history = fit(model, *splits.train, *splits.valid, recipe, seed=seed, progress=progress, desc=key)
     y_pred = predict(model, splits.valid.X)
     score = last_step_mse(y_pred, splits.valid.y) if key in SEQUENCE_KEYS else mse(y_pred, splits.valid.y)
     return model, history, score

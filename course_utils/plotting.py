@@ -142,6 +142,32 @@ def plot_truncation_sweep(horizons, errors, *, dependency, ax=None, baseline=Non
     return fig
 
 
+def plot_truncation_reach(full, truncated, *, k, dependency, ax=None, title=None):
+    """How much gradient each input x_1..x_T gets from the loss at step T (log scale), full BPTT
+    against truncation at horizon k; the inputs the truncated gradient reaches are shaded and the
+    input the target depends on, x_{T-d}, is marked.
+
+    full, truncated: (T,) gradient norms (zeros are not drawn: a log axis cannot show them).
+    """
+    full, truncated = np.asarray(full, dtype=np.float64), np.asarray(truncated, dtype=np.float64)
+    if full.ndim != 1 or full.shape != truncated.shape:
+        raise ValueError(f"full and truncated must be (T,) arrays of the same shape, got {full.shape} and {truncated.shape}")
+    fig, ax = _axes(ax, figsize=(7, 3))
+    T = len(full)
+    steps = np.arange(1, T + 1)
+    ax.axvspan(max(T - k, 1) - 0.5, T + 0.5, color=COLORS["target"], alpha=0.12, label=f"reached with k = {k}")
+    ax.plot(steps, full, "o-", color=COLORS["published"], ms=4, label="full BPTT")
+    kept = truncated > 0
+    ax.plot(steps[kept], truncated[kept], "s", color=COLORS["forecast"], ms=5, label="truncated BPTT")
+    if 0 <= dependency < T:
+        ax.axvline(T - dependency, color=COLORS["input"], ls="--", lw=1.5, label=f"$x_{{T-d}}$, d = {dependency}")
+    ax.set(yscale="log", xlabel="input step $s$ (the loss is at step $T$)",
+           ylabel=r"$\|\partial L_T / \partial x_s\|$", title=title, xlim=(0.5, T + 0.5))
+    ax.legend(fontsize="small", loc="upper left")
+    ax.grid(alpha=0.3, which="both", axis="y")
+    return fig
+
+
 # ---------------------------------------------------------------- chapter 03: vanishing gradients and long dependencies
 
 

@@ -12,6 +12,7 @@ Training loops:
   clipping (chapter 03's clipping experiments).
 - `train_regressor`: a fresh mini-batch for every update from a batch maker (the adding problem can
   draw as many sequences as it likes), mean squared error, optional clipping.
+- `recall_accuracy`: chapter 03's recall experiment for any cell type in one call (chapter 04's table).
 - `train_on_adding_problem`: chapter 04's experiment in one call -- train one cell type on the adding
   problem with `AddingRecipe` and score it on a fixed test set.
 """
@@ -25,6 +26,7 @@ import torch
 from torch import nn
 
 from course_utils import data
+from course_utils.seed import set_seed
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -133,6 +135,21 @@ def accuracy(model, X, y):
     """Fraction of sequences whose largest logit is the true class. X: (N, T, D), y: (N,)."""
     logits = _predict(model, X)
     return float((logits.argmax(axis=1) == np.asarray(y)).mean())
+
+
+def recall_accuracy(cell, T, *, seed=0, forget_bias=None, hidden_size=32, epochs=20, lr=0.1, max_norm=1.0):
+    """Chapter 03's recall recipe for any cell type: train on 1,000 sequences of length T with plain
+    SGD and clipping, return the accuracy on 500 fresh ones (guessing scores 0.25).
+
+    `set_seed(seed)` fixes the starting weights and the batch order; the data come from seeds
+    1000 + seed (training) and 2000 + seed (validation). forget_bias: LSTM only (see LastStateModel).
+    """
+    set_seed(seed)
+    train = data.recall_first_symbol(1000, T, seed=1000 + seed)
+    valid = data.recall_first_symbol(500, T, seed=2000 + seed)
+    model = LastStateModel(train.X.shape[2], hidden_size, 4, cell=cell, forget_bias=forget_bias)
+    train_classifier(model, train.X, train.y, epochs=epochs, lr=lr, optimizer="sgd", max_norm=max_norm, seed=seed)
+    return accuracy(model, valid.X, valid.y)
 
 
 def _predict(model, X):

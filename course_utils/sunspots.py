@@ -61,6 +61,7 @@ def sunspot_scores(setup=SunspotSetup(), *, seed=42, progress=False):
         "rnn": DeepRNNDense(setup.hidden_size, num_layers=1, ahead=setup.ahead),  # one recurrent layer
     }
     for name, model in models.items():
-        history = fit(model, *splits.train, *splits.valid, setup.recipe, seed=seed, progress=progress)
+        history = fit(model, *splits.train, *splits.valid, setup.recipe, seed=seed, progress=progress,
+                      desc=f"sunspots, {name}, {setup.ahead} ahead")
         scores[name] = {**score(lambda X: predict(model, X)), "seconds": history.seconds}
     return scores

@@ -90,12 +90,13 @@ def _mean_loss(model, loss_fn, X, y, batch_size):
     return total / len(X)
 
 
-def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=True, loss_fn=None):
+def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=True, desc="epochs", loss_fn=None):
     """Train `model` in place and return its `History`.
 
     X_*: (N, ...) inputs; y_*: (N, ...) targets of exactly the shape the model outputs.
     recipe: a `Recipe`. seed: seeds the shuffling of mini-batches. progress: show a bar
-    over epochs. loss_fn: defaults to mean squared error.
+    over epochs (tqdm's notebook bar in Jupyter: it shows the elapsed time), labelled `desc`.
+    loss_fn: defaults to mean squared error.
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -126,7 +127,7 @@ def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=
     history = History()
     start = time.perf_counter()
 
-    bar = tqdm(range(recipe.epochs), desc="epochs", disable=not progress)
+    bar = tqdm(range(recipe.epochs), desc=desc, disable=not progress)
     for _ in bar:
         model.train()
         order = torch.randperm(len(X_train), generator=shuffler).to(device)

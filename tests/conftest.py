@@ -11,3 +11,12 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+# The longest tests (a whole student notebook each, the browser) start first: with `pytest -n 2` the two
+# workers then finish together instead of one waiting for the other's last notebook.
+SLOW_FIRST = ("test_student_edition.py::test_student_notebook", "test_widgets_in_browser.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not any(s in item.nodeid for s in SLOW_FIRST))  # stable: order kept otherwise

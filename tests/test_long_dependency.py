@@ -193,3 +193,16 @@ def test_train_on_adding_problem_plain_rnn_fails_where_a_gru_succeeds():
     rnn_mse = sequence_models.train_on_adding_problem("rnn", 30, seed=0, recipe=recipe).mse
     assert seconds > 0
     assert gru_mse < 0.02 < 0.1 < rnn_mse  # the baseline is 1/6: the RNN never found the marked values
+
+
+def test_recall_accuracy_is_chapter_03s_recipe_in_one_call():
+    """Same number as the recipe spelled out (seeded weights, SGD, clipping), and a short recall is learnt."""
+    set_seed(3)
+    train = data.recall_first_symbol(1000, 3, seed=1003)
+    valid = data.recall_first_symbol(500, 3, seed=2003)
+    model = sequence_models.LastStateModel(8, 8, 4, cell="lstm", forget_bias=2.0)
+    sequence_models.train_classifier(model, train.X, train.y, epochs=2, lr=0.1, optimizer="sgd", max_norm=1.0, seed=3)
+    by_hand = sequence_models.accuracy(model, valid.X, valid.y)
+    got = sequence_models.recall_accuracy("lstm", 3, seed=3, forget_bias=2.0, hidden_size=8, epochs=2)
+    assert got == by_hand
+    assert sequence_models.recall_accuracy("rnn", 3, seed=0, hidden_size=16, epochs=15) > 0.9  # T = 3: easy

@@ -116,3 +116,11 @@ def test_predict_rejects_bad_arguments():
         predict(nn.Linear(3, 1), np.zeros((2, 3), np.float32), batch_size=0)
     with pytest.raises(ValueError, match="model must be a torch.nn.Module"):
         predict(lambda x: x, np.zeros((2, 3), np.float32))
+
+
+def test_fit_shows_a_labelled_progress_bar_with_the_elapsed_time(capsys):
+    fit(nn.Linear(3, 1), *regression_problem(), Recipe(epochs=3, batch_size=8), progress=True, desc="linear model")
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]  # tqdm's last refresh (stderr here)
+    assert bar.startswith("linear model: 100%") and "3/3 [00:" in bar and "valid=" in bar
+    fit(nn.Linear(3, 1), *regression_problem(), Recipe(epochs=3, batch_size=8), progress=False)
+    assert capsys.readouterr().err == ""
