@@ -260,12 +260,7 @@ def fit(model, train_set, valid_set, recipe, *, seed=0, progress=True):
             src, src_len, tgt = _tensors(train_set, idx, device)
             logits, _ = model(src, src_len, shift_right(tgt))
             loss = sequence_loss(logits, tgt)
-            optimizer.zero_grad()
-            loss.backward()
-            if recipe.clip_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), recipe.clip_norm)
-            optimizer.step()
-            schedule.step()
+            training.update(model, optimizer, loss, clip_norm=recipe.clip_norm, schedule=schedule)
             total += loss.item() * len(idx)
         history.train_loss.append(total / len(train_set))
         history.valid_loss.append(valid_loss(model, valid_set))

@@ -90,6 +90,18 @@ def _mean_loss(model, loss_fn, X, y, batch_size):
     return total / len(X)
 
 
+def update(model, optimizer, loss, *, clip_norm=None, schedule=None):
+    """One optimisation step: backpropagate `loss`, clip the global gradient norm to `clip_norm`
+    (None: no clipping), step the optimizer, then the learning-rate schedule (if any)."""
+    optimizer.zero_grad()
+    loss.backward()
+    if clip_norm is not None:
+        nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+    optimizer.step()
+    if schedule is not None:
+        schedule.step()
+
+
 def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=True, desc="epochs", loss_fn=None):
     """Train `model` in place and return its `History`.
 
@@ -135,12 +147,7 @@ def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=
         for i in range(n_batches):
             idx = order[i * recipe.batch_size : (i + 1) * recipe.batch_size]
             loss = loss_fn(model(X_train[idx]), y_train[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            if recipe.clip_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), recipe.clip_norm)
-            optimizer.step()
-            schedule.step()
+            update(model, optimizer, loss, clip_norm=recipe.clip_norm, schedule=schedule)
             total += loss.item() * len(idx)
         model.eval()
         history.train_loss.append(total / len(X_train))
