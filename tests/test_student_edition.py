@@ -68,7 +68,11 @@ def execute(path, cwd, timeout=600):
     """Run a notebook file top to bottom in a fresh kernel of this Python, going on past errors."""
     nb = nbformat.read(path, as_version=4)
     km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
-    NotebookClient(nb, km=km, timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+    try:
+        NotebookClient(nb, km=km, timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        if km.has_kernel:  # nbclient shuts down only the kernels it started itself, not one handed to it
+            km.shutdown_kernel(now=True)
     return nb
 
 
