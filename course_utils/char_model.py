@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from course_utils import sampling
+from course_utils import sampling, training
 from course_utils.data import DATA_DIR
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
@@ -258,11 +258,7 @@ def train(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, s
         model.train()
         logits, state = model(X[k].to(device), detach_state(state))
         loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[k].reshape(-1).to(device))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), recipe.clip)
-        opt.step()
-        sched.step()
+        training.update(model, opt, loss, clip_norm=recipe.clip, schedule=sched)
         history.train_bpc.append(loss.item() / math.log(2))
         done = step + 1
         if valid_ids is not None and eval_every and (done % eval_every == 0 or done == recipe.steps):
