@@ -1,15 +1,18 @@
 """Chapter 08's longer-trained character model: the notebook's architecture, wider, trained longer.
 
-    python benchmarks/char_model.py                  # the checkpoint the notebook loads (about 15 min on 2 idle cores)
+    python benchmarks/char_model.py                  # the checkpoint the notebook loads (about 12 min on 2 idle cores)
     python benchmarks/char_model.py --steps 50 --out /tmp/x.pt --threads 1     # a quick try
 
 Embedding (32) -> one LSTM layer of 512 units -> linear, trained with stateful truncated BPTT on
-the first 90 % of the complete works (windows of 100 characters, 64 streams, Adam with peak rate
-3e-3 and cosine decay, gradient norm clipped at 1), `--steps` updates (default 1,500, about two
-passes over the text). Prints held-out bits per character on the first 100,000 held-out characters
-every 250 updates and on the whole held-out tail at the end, and writes the weights in float16
-(about 2.4 MB) with the numbers and samples to course_utils/datasets/char_lstm.pt, which
-`char_model.load_checkpoint()` reads with torch.load(..., weights_only=True).
+the first 90 % of the complete works (windows of `--T` 50 characters, `--batch` 64 streams, Adam
+with peak rate `--lr` 4e-3 and cosine decay, gradient norm clipped at 1), `--steps` updates
+(default 3,800, about 2.7 passes over the text; about 12 minutes with 2 threads on the idle
+2-core machine). Shorter windows than 100 because at this budget more updates matter more than
+longer reach (benchmarks/RESULTS.md, chapter 08). Prints held-out bits per character on the first
+100,000 held-out characters every 250 updates and on the whole held-out tail at the end, and writes
+the weights in float16 (about 2.4 MB) with the numbers and samples to
+course_utils/datasets/char_lstm.pt, which `char_model.load_checkpoint()` reads with
+torch.load(..., weights_only=True).
 """
 
 import argparse
@@ -28,8 +31,11 @@ from course_utils.seed import set_seed  # noqa: E402
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=3800)
     parser.add_argument("--hidden", type=int, default=512)
+    parser.add_argument("--T", type=int, default=50, help="truncation window (characters)")
+    parser.add_argument("--batch", type=int, default=64, help="parallel streams")
+    parser.add_argument("--lr", type=float, default=4e-3, help="peak Adam rate (cosine decay)")
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--out", type=Path, default=char_model.PRETRAINED)
@@ -42,7 +48,7 @@ def main(argv=None):
     train_ids, valid_ids = vocab.encode(train_text), vocab.encode(valid_text)
     set_seed(0)
     model = char_model.CharModel(vocab, args.hidden, cell="lstm", embed_dim=32)
-    recipe = char_model.CharRecipe(steps=args.steps, batch_size=64, T=100, lr=3e-3, clip=1.0, cosine=True)
+    recipe = char_model.CharRecipe(steps=args.steps, batch_size=args.batch, T=args.T, lr=args.lr, clip=1.0, cosine=True)
     print(f"{args.hidden} units, {sum(p.numel() for p in model.parameters()):,} parameters, {recipe}, "
           f"{args.threads} thread(s), load {os.getloadavg()[0]:.1f}", flush=True)
 
