@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from course_utils import sampling, training
 from course_utils.data import DATA_DIR
+from course_utils.data import _check_positive_int as _positive_int
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 MAX_PRIME = 2000  # characters; a prime is read one step at a time, so keep it short enough to stay interactive
@@ -92,11 +93,6 @@ class CharVocab:
 
 
 # ---------------------------------------------------------------- one long text -> parallel streams -> windows
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
 def stream_batches(ids, batch_size, T):

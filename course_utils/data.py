@@ -20,8 +20,10 @@ DATA_DIR = Path(__file__).resolve().parent / "datasets"
 
 
 def _check_positive_int(name, value):
+    """int(value), or a ValueError naming `name` unless value is an int >= 1 (bools refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 def generate_time_series(batch_size, n_steps, *, seed=42):

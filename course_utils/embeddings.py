@@ -13,6 +13,8 @@ normalised once, on construction.
 
 import numpy as np
 
+from course_utils.data import _check_positive_int
+
 
 class Embeddings:
     """V words with their (V, D) vectors, queried by cosine similarity."""
@@ -46,11 +48,6 @@ class Embeddings:
             raise ValueError(f"unknown word {word!r}: not in the vocabulary of {len(self.words)} words")
         return self.index[word]
 
-    @staticmethod
-    def _check_topn(topn):
-        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
-            raise ValueError(f"topn must be a positive int, got {topn!r}")
-
     def vector(self, word):
         """(D,) the vector of `word`."""
         return self.vectors[self._id(word)]
@@ -61,7 +58,7 @@ class Embeddings:
 
     def _nearest(self, query, exclude, topn):
         """[(word, cosine)] of the topn rows nearest to the (D,) direction `query`, `exclude` ids left out."""
-        self._check_topn(topn)
+        _check_positive_int("topn", topn)
         q = query / max(np.linalg.norm(query), 1e-300)
         cos = self.unit @ q  # (V,)
         cos[list(exclude)] = -np.inf

@@ -20,6 +20,7 @@ king : queen :: man : ? has one right answer, woman. Filler words, drawn at rand
 import numpy as np
 
 from course_utils import analogy_sets
+from course_utils.data import _check_positive_int
 
 RELATIONS = {
     "gender": [("king", "queen"), ("man", "woman"), ("prince", "princess"), ("father", "mother"),
@@ -84,8 +85,7 @@ def planted_corpus(n_sentences=20_000, *, seed=0, filler=2):
     """A list of n_sentences token lists built from the templates, plus up to `filler` random filler
     words appended to each sentence. Each sentence picks a relation, a pair, a member (role) of it, a
     template, a role word and a topic word uniformly at random."""
-    if isinstance(n_sentences, bool) or not isinstance(n_sentences, (int, np.integer)) or n_sentences < 1:
-        raise ValueError(f"n_sentences must be a positive int, got {n_sentences!r}")
+    _check_positive_int("n_sentences", n_sentences)
     rng = np.random.default_rng(seed)
     names = list(RELATIONS)
     out = []

@@ -20,6 +20,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
 from course_utils import shakespeare
+from course_utils.attention import masked_softmax
 from course_utils.figures.common import (
     BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _note,
@@ -171,11 +172,6 @@ def _matrix(ax, x, y_top, rows, cols, s, *, hot=(), fc=RED_LIGHT, ec=RED, fc_hot
     return ys
 
 
-def _softmax(z):
-    e = np.exp(z - np.max(z))
-    return e / e.sum()
-
-
 def _network(ax, *, inputs, targets, title, subtitle, hidden_label, input_label, formula, note):
     """The shared shallow network: one-hot (V) -> W_in row(s) -> h (D) -> W_out -> scores (V) -> softmax."""
     V, D, s = len(VOCAB), 3, 0.42
@@ -221,7 +217,7 @@ def _network(ax, *, inputs, targets, title, subtitle, hidden_label, input_label,
     _note(ax, x_s, y_top + 0.12, r"scores $s$ (V,)", ha="center", va="bottom", fs=FS - 2, color=GREEN)
     _box(ax, 9.35, y_h, 0.95, 0.5, "softmax", fc="white", ec=GREEN, fs=FS - 3)
     _arrow(ax, (x_s + s / 2 + 0.05, y_h), (9.35 - 0.5, y_h), color=GREEN, lw=1.3)
-    p = _softmax(scores)
+    p = masked_softmax(scores)
     x_p, width = 11.1, 1.7 / p.max()
     for r, yy in enumerate(ys):
         on = r in ids_out

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from course_utils.attention import masked_softmax
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _chain, _note,
@@ -21,11 +22,6 @@ from course_utils.figures.common import (
 
 RED_LIGHT = "#F4DCE1"
 PURPLE, PURPLE_LIGHT = "#7A5BA6", "#E8E0F2"  # the decoder, told apart from the encoder
-
-
-def _softmax(z):
-    e = np.exp(np.asarray(z, dtype=float) - np.max(z))
-    return e / e.sum()
 
 
 # ---------------------------------------------------------------- the encoder-decoder and its bottleneck
@@ -77,7 +73,7 @@ SCORES = [-0.4, 1.6, 0.3, -1.1, 0.7]  # illustrative scores e_j for T = 5 encode
 def attention_weights(scores=SCORES):
     """One decoder step of additive attention: scores, softmax weights, and the context as a weighted average."""
     fig, ax = _canvas(12.6, 6.7)
-    alpha = _softmax(scores)
+    alpha = masked_softmax(scores)
     T = len(scores)
     xs = [3.3 + 1.35 * j for j in range(T)]
     y_h, y_e, y_a, y_c = 0.55, 2.05, 3.45, 5.25

@@ -10,7 +10,7 @@ import functools
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_utils import shakespeare
+from course_utils import sampling, shakespeare
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _note,
@@ -164,20 +164,6 @@ def next_char_counts(context="th"):
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def softmax_with_temperature(logits, temperature):
-    """softmax(logits / temperature), computed after subtracting the maximum (no overflow)."""
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-
-def entropy_bits(p):
-    """-sum p log2 p, with 0 log 0 = 0."""
-    p = np.asarray(p, dtype=np.float64)
-    nz = p[p > 0]
-    return float(-(nz * np.log2(nz)).sum())
-
-
 def temperature(temperatures=(0.5, 1.0, 2.0), context="th", shown=10):
     """The same logits (log counts of the character after "th") softmaxed at three temperatures."""
     counts = next_char_counts(context)
@@ -187,10 +173,10 @@ def temperature(temperatures=(0.5, 1.0, 2.0), context="th", shown=10):
     axes = fig.subplots(1, len(temperatures), sharey=True)
     colors = [BLUE, GREEN, ORANGE]
     for ax, tau, color in zip(axes, temperatures, colors):
-        p = softmax_with_temperature(logits, tau)
+        p = sampling.temperature_probs(logits, tau)
         ax.bar(range(shown), p[:shown], color=color, width=0.7)
         ax.set_xticks(range(shown), [_show(ch) for ch in chars[:shown]], fontsize=FS - 1, family="monospace")
-        ax.set_title(f"temperature {tau:g}: entropy {entropy_bits(p):.2f} bits", fontsize=FS - 1)
+        ax.set_title(f"temperature {tau:g}: entropy {float(sampling.entropy_bits(p)):.2f} bits", fontsize=FS - 1)
         ax.text(shown - 0.6, 0.9, f"p({_show(chars[0])}) = {p[0]:.2f}\nthe other {len(chars) - shown}\n"
                 f"characters: {p[shown:].sum():.2f}", ha="right", va="top", fontsize=FS - 3, color=MUTED)
         ax.grid(alpha=0.3, axis="y")
