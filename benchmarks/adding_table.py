@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_utils import sequence_models  # noqa: E402
+from course_utils.models import sequence_models  # noqa: E402
 
 SOLVED = 0.01
 

@@ -20,8 +20,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_utils import attention_experiments as ax  # noqa: E402
-from course_utils import seq2seq  # noqa: E402
+from course_utils.models import attention_experiments as ax  # noqa: E402
+from course_utils.models import seq2seq  # noqa: E402
 
 NAMES = {"none": "plain", "general": "Luong general", "dot": "Luong dot", "bahdanau": "Bahdanau"}
 

@@ -25,7 +25,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_utils import char_model, shakespeare  # noqa: E402
+from course_utils.data import shakespeare  # noqa: E402
+from course_utils.models import char_model  # noqa: E402
 from course_utils.seed import set_seed  # noqa: E402
 
 

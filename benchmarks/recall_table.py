@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_utils import sequence_models  # noqa: E402
+from course_utils.models import sequence_models  # noqa: E402
 
 MODELS = {"RNN": ("rnn", None), "GRU": ("gru", None), "LSTM, forget bias 1": ("lstm", 1.0),
           "LSTM, forget bias 5": ("lstm", 5.0)}

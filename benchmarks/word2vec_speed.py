@@ -34,8 +34,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_utils import analogy_sets, shakespeare, text, word2vec_torch  # noqa: E402
-from course_utils.embeddings import Embeddings  # noqa: E402
+from course_utils.data import analogy_sets, shakespeare  # noqa: E402
+from course_utils.models import word2vec_torch  # noqa: E402
+from course_utils.nlp import text  # noqa: E402
+from course_utils.nlp.embeddings import Embeddings  # noqa: E402
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5)
 

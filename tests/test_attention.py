@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils import attention
-from course_utils.gradcheck import numerical_gradient
+from course_utils.layers import attention
+from course_utils.layers.gradcheck import numerical_gradient
 
 SHAPES = [(1, 1, 1, 1, 1), (2, 3, 5, 4, 2), (3, 6, 2, 3, 5), (2, 4, 4, 8, 3)]  # (N, Tq, Tk, d, dv)
 ATOL = 1e-10

@@ -7,8 +7,9 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from course_utils import attention_widgets as aw
-from course_utils import seq2seq, seq_tasks
+from course_utils.widgets import ch07 as aw
+from course_utils.data import seq_tasks
+from course_utils.models import seq2seq
 
 
 def test_translate_equals_batched_greedy_decoding():

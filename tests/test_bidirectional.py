@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import bidirectional, gru, lstm, rnn
+from course_utils.layers import bidirectional, gru, lstm, rnn
 
 # (torch class, extra constructor kwargs, our forward function, extra kwargs for it)
 LAYERS = {

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import char_model as cm
-from course_utils import char_numpy, sampling
+from course_utils.models import char_model as cm
+from course_utils.models import char_numpy
+from course_utils.nlp import sampling
 
 CHARS = "\n !,.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'"
 TEXT = "To be, or not to be: that is the question.\nWhether 'tis nobler in the mind to suffer\n" * 3

@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils import conv1d
-from course_utils.gradcheck import check_gradients
+from course_utils.layers import conv1d
+from course_utils.layers.gradcheck import check_gradients
 
 
 def torch_conv(C_in, C_out, K, seed, bias=True, **kwargs):

@@ -4,7 +4,7 @@ evaluation, save/load without pickle, and clear errors for unknown words."""
 import numpy as np
 import pytest
 
-from course_utils.embeddings import Embeddings, pca_2d
+from course_utils.nlp.embeddings import Embeddings, pca_2d
 
 
 def random_embeddings(V=30, D=5, seed=0):

@@ -7,7 +7,7 @@ from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch03 as ex_ch03
-from course_utils import gradients
+from course_utils.layers import gradients
 
 
 def good_scalar_gradient(dphi, w):

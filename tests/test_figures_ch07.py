@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course_utils import attention_experiments
+from course_utils.models import attention_experiments
 from course_utils.figures import ch07
 
 

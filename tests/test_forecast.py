@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils import data, forecast, sunspots
+from course_utils import data
+from course_utils.models import forecast, sunspots
 from course_utils.seed import set_seed
-from course_utils.training import Recipe, predict
+from course_utils.models.training import Recipe, predict
 
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course_utils import lstm, plotting, widgets
+from course_utils import plotting, widgets
+from course_utils.layers import lstm
 
 
 def logit(p):

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import char_model, generation_widgets as gw
+from course_utils.models import char_model
+from course_utils.widgets import ch08 as gw
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils.gradcheck import check_gradients, numerical_gradient, rel_error
+from course_utils.layers.gradcheck import check_gradients, numerical_gradient, rel_error
 
 
 def test_gradient_of_known_functions():

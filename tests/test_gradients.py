@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import gradients as gr
-from course_utils import rnn
+from course_utils.layers import gradients as gr
+from course_utils.layers import rnn
 
 TORCH_ACT = {
     "tanh": torch.tanh,

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import gru
-from course_utils.gradcheck import numerical_gradient, rel_error
+from course_utils.layers import gru
+from course_utils.layers.gradcheck import numerical_gradient, rel_error
 
 SHAPES = [(1, 1, 1, 1), (1, 6, 3, 4), (4, 1, 2, 3), (3, 5, 2, 4), (2, 12, 1, 6)]  # (N, T, D, H)
 TORCH_KEYS = ("X", "h0", *gru.param_names("torch"))

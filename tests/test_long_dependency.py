@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import data, sequence_models
+from course_utils import data
+from course_utils.models import sequence_models
 from course_utils.seed import set_seed
 
 

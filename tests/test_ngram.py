@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from course_utils import ngram
+from course_utils.nlp import ngram
 
 TEXT = "to be, or not to be: that is the question. to sleep, perchance to dream; ay, there's the rub. "
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import rnn
+from course_utils.layers import rnn
 
 
 def torch_rnn(D, H, activation, seed, bias=True):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import rnn
-from course_utils.gradcheck import numerical_gradient, rel_error
+from course_utils.layers import rnn
+from course_utils.layers.gradcheck import numerical_gradient, rel_error
 
 from test_rnn import torch_rnn
 

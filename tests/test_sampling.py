@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import sampling
+from course_utils.nlp import sampling
 
 
 @pytest.mark.parametrize("temperature", [0.1, 0.5, 1.0, 2.0, 10.0])

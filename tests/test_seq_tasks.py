@@ -5,7 +5,7 @@ import datetime
 import numpy as np
 import pytest
 
-from course_utils import seq_tasks as st
+from course_utils.data import seq_tasks as st
 
 # strptime patterns for each format (C locale: English names); the ordinal's suffix is removed first.
 PATTERNS = {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from course_utils import shakespeare
+from course_utils.data import shakespeare
 
 
 def test_all_works_present_with_known_sizes():

@@ -5,7 +5,7 @@ loop with the same random windows."""
 import numpy as np
 import pytest
 
-from course_utils import text
+from course_utils.nlp import text
 
 
 def test_tokenise_and_sentences():

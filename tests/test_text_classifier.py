@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import shakespeare, text_classifier as tc
+from course_utils.data import shakespeare
+from course_utils.models import text_classifier as tc
 
 
 def test_genres_cover_the_folio_plays_once():

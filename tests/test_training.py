@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils.training import History, Recipe, fit, mse, predict
+from course_utils.models.training import History, Recipe, fit, mse, predict
 
 RECIPE = Recipe(epochs=20, batch_size=8, max_lr=0.1)
 

@@ -22,8 +22,10 @@ def first_control(widget):
 
 def test_the_course_widgets_are_discovered():
     labels = {w.label for w in WIDGETS}
-    assert {"course_utils.widgets." + n for n in ("neuron_explorer", "truncation_explorer", "gradient_explorer",
-                                                  "gate_explorer", "receptive_field_explorer")} <= labels
+    expected = {"ch01": "neuron_explorer", "ch02": "truncation_explorer", "ch03": "gradient_explorer",
+                "ch04": "gate_explorer", "ch05": "receptive_field_explorer", "ch06": "neighbours_explorer",
+                "ch07": "date_attention_explorer", "ch08": "text_generation_explorer"}
+    assert {f"course_utils.widgets.{ch}.{name}" for ch, name in expected.items()} <= labels
 
 
 @pytest.mark.parametrize("widget", WIDGETS, ids=lambda w: w.label)

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils import word2vec
-from course_utils.gradcheck import check_gradients
+from course_utils.layers import word2vec
+from course_utils.layers.gradcheck import check_gradients
 
 V, D = 7, 4
 

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import planted, word2vec, word2vec_torch
-from course_utils.embeddings import Embeddings
+from course_utils.data import planted
+from course_utils.layers import word2vec
+from course_utils.models import word2vec_torch
+from course_utils.nlp.embeddings import Embeddings
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from course_utils import rnn
+from course_utils.layers import rnn
 from course_utils.exercises.engine import Case, Mistake, check_function
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from course_utils import rnn
-from course_utils.gradients import clip_by_norm, global_norm
+from course_utils.layers import rnn
+from course_utils.layers.gradients import clip_by_norm, global_norm
 from course_utils.exercises.engine import Case, Mistake, check_gradient_dict
 
 

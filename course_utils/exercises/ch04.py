@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from course_utils import gru, lstm
-from course_utils.rnn import sigmoid
+from course_utils.layers import gru, lstm
+from course_utils.layers.rnn import sigmoid
 from course_utils.exercises.engine import (
     Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
 )

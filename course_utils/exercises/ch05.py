@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from course_utils import conv1d
+from course_utils.layers import conv1d
 from course_utils.exercises.engine import (
     Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
 )

@@ -1,7 +1,7 @@
 """Chapter 06 checkers: skip-gram pairs for a window, the negative-sampling loss and its gradients,
 cosine nearest neighbours.
 
-The references are written here, independently of `course_utils.word2vec`, so a checker never
+The references are written here, independently of `course_utils.layers.word2vec`, so a checker never
 grades a student against the code it is meant to teach.
 """
 

@@ -2,7 +2,7 @@
 
 Masks follow torch's `scaled_dot_product_attention`: boolean, broadcastable to the scores, True where a query
 MAY attend to a key (`nn.MultiheadAttention`'s `key_padding_mask` means the opposite). The references below
-are written out here, independent of `course_utils.attention`, and the tests compare them with torch.
+are written out here, independent of `course_utils.layers.attention`, and the tests compare them with torch.
 """
 
 import numpy as np

@@ -1,6 +1,6 @@
 """Chapter 08 checkers: the stream batcher's windows, temperature softmax, bits per character.
 
-The references here are independent of `course_utils.char_model` (a few lines each), so a slip in
+The references here are independent of `course_utils.models.char_model` (a few lines each), so a slip in
 the package cannot make a wrong student answer pass.
 """
 

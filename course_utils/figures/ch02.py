@@ -7,7 +7,7 @@ everything that flows backwards -- gradients -- is drawn in red, dashed.
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-from course_utils import rnn
+from course_utils.layers import rnn
 from course_utils.figures.common import (
     BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _chain, _note,

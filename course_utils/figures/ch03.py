@@ -1,6 +1,6 @@
 """Chapter 03 figures: vanishing and exploding gradients, clipping, and the long-dependency task.
 
-The plots are drawn from the numbers that `course_utils.gradients` computes -- the same functions
+The plots are drawn from the numbers that `course_utils.layers.gradients` computes -- the same functions
 the notebook calls -- so a figure and the notebook cell beside it always agree.
 """
 
@@ -10,7 +10,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
-from course_utils import data, gradients, sequence_models
+from course_utils import data
+from course_utils.layers import gradients
+from course_utils.models import sequence_models
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, RED,
     _arrow, _box, _canvas, _note,

@@ -2,7 +2,7 @@
 paths, and the bidirectional layer.
 
 All five are diagrams, drawn by hand on the inch canvas of `common._canvas`; none shows a number.
-Names follow `course_utils.lstm` and `course_utils.gru`: LSTM gates f, i, o, candidate g, state
+Names follow `course_utils.layers.lstm` and `course_utils.layers.gru`: LSTM gates f, i, o, candidate g, state
 pair (h, c); GRU update z, reset r, candidate g. Colours as in the rest of the course: inputs blue,
 states orange, outputs green, gradients red; the sigmoid gates are drawn as blue "valves".
 """

@@ -1,7 +1,7 @@
 """Chapter 05 figures: a kernel sliding along time, stride and padding, a WaveNet-style stack of
 dilated causal convolutions, and how far information travels in a recurrent chain vs a conv stack.
 
-All four are diagrams on the inch canvas of `common._canvas`. Notation follows `course_utils.conv1d`:
+All four are diagrams on the inch canvas of `common._canvas`. Notation follows `course_utils.layers.conv1d`:
 batch-first, time-major arrays X of shape (N, T, C_in), kernels W of shape (K, C_in, C_out), and
 out[n, t, :] = b + sum_k X[n, t*s + k*d - p, :] @ W[k]. Time runs left to right; inputs are blue,
 intermediate layers orange, outputs green, kernel weights red, padding and unused cells grey.

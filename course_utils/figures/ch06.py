@@ -1,7 +1,7 @@
 """Chapter 06 figures: one-hot vs dense word vectors, the context window, the skip-gram and CBOW
 networks, negative sampling with its noise distribution, and the geometry of analogies.
 
-Notation follows `course_utils.word2vec`: V words, D dimensions; W_in (V, D) holds the word
+Notation follows `course_utils.layers.word2vec`: V words, D dimensions; W_in (V, D) holds the word
 (centre) vectors v_w as rows, W_out (V, D) the context (output) vectors u_w; the score of a
 (centre c, context o) pair is u_o . v_c. Colours as in the rest of the course: inputs blue, the
 hidden layer orange, outputs green, weights red, ignored entries grey.
@@ -19,8 +19,8 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
-from course_utils import shakespeare
-from course_utils.attention import masked_softmax
+from course_utils.data import shakespeare
+from course_utils.layers.attention import masked_softmax
 from course_utils.figures.common import (
     BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _note,
@@ -274,7 +274,7 @@ def cbow_network():
 # ---------------------------------------------------------------- negative sampling
 
 
-TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*")  # as course_utils.text: inner apostrophes kept (o'er)
+TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*")  # as course_utils.nlp.text: inner apostrophes kept (o'er)
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 average, an alignment heatmap (a trained model's weights, kept in ch07_alignment.json), masks, multi-head
 attention, and the T x T cost of attention.
 
-All are drawn on the inch canvas of `common._canvas`. Notation follows `course_utils.attention`: encoder
+All are drawn on the inch canvas of `common._canvas`. Notation follows `course_utils.layers.attention`: encoder
 states h_j (the keys and values), decoder state s_{t-1} (the query), scores e_j, weights alpha_j (softmax over
 j), context c_t = sum_j alpha_j h_j; masks are True where a query may attend to a key. Inputs blue, states
 orange, outputs green, weights and scores red, masked or ignored entries grey.
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from course_utils.attention import masked_softmax
+from course_utils.layers.attention import masked_softmax
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _chain, _note,
@@ -138,7 +138,7 @@ def train_alignments(texts=ALIGNMENT_TEXTS, seed=ALIGNMENT_SEED):
 
     import torch
 
-    from course_utils import attention_experiments
+    from course_utils.models import attention_experiments
 
     threads, np_state, py_state = torch.get_num_threads(), np.random.get_state(), random.getstate()
     torch.set_num_threads(1)
@@ -157,7 +157,7 @@ def save_alignments(path=ALIGNMENT_FILE, texts=ALIGNMENT_TEXTS, seed=ALIGNMENT_S
     After changing the date model or its recipe, rerun it and then `make figures`:
         python -c "from course_utils.figures import ch07; ch07.save_alignments()"
     """
-    from course_utils import attention_experiments
+    from course_utils.models import attention_experiments
 
     examples = [{"text": text, "answer": answer, "weights": np.round(np.asarray(w, dtype=float), 5).tolist()}
                 for text, answer, w in train_alignments(texts, seed)]

@@ -1,6 +1,6 @@
 """Chapter 08 figures: next-character targets, stream batching across windows, and temperature.
 
-The characters are real ones: a line of Hamlet from `course_utils.shakespeare`, and the counts of
+The characters are real ones: a line of Hamlet from `course_utils.data.shakespeare`, and the counts of
 the character that follows "th" in the complete works (the logits of the temperature figure). A
 space is drawn as "␣" and a line break as "↵", so that every character has a visible cell.
 """
@@ -10,7 +10,8 @@ import functools
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_utils import sampling, shakespeare
+from course_utils.data import shakespeare
+from course_utils.nlp import sampling
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _note,

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 N_TRAIN, N_VALID, N_TEST = 7000, 2000, 1000
-DATA_DIR = Path(__file__).resolve().parent / "datasets"
+DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
 
 
 def _check_positive_int(name, value):

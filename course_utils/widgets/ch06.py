@@ -13,7 +13,7 @@ trains a small skip-gram model on the planted corpus first (about a second).
 
 import html
 
-from course_utils.embeddings import Embeddings
+from course_utils.nlp.embeddings import Embeddings
 
 
 def _table(rows, header):
@@ -75,7 +75,8 @@ def neighbours_explorer(emb, *, word=None, query=None, topn=8):
 
 def neighbours_explorer_demo():
     """The explorer over a small skip-gram model of the planted corpus (trained in about a second)."""
-    from course_utils import planted, word2vec_torch
+    from course_utils.data import planted
+    from course_utils.models import word2vec_torch
 
     emb = word2vec_torch.train(planted.planted_corpus(10_000, seed=0), dim=50, window=3, epochs=5, seed=0,
                                progress=False)

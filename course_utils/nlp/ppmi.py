@@ -19,8 +19,8 @@ of the small projected matrix. It costs O(V^2 D) instead of O(V^3).
 
 import numpy as np
 
-from course_utils import text
-from course_utils.embeddings import Embeddings
+from course_utils.nlp import text
+from course_utils.nlp.embeddings import Embeddings
 
 
 def cooccurrence_matrix(ids, V, window, *, sentence_id=None, dtype=np.float32):

@@ -14,9 +14,10 @@ With the same seed, temperature and top-k it draws the same uniform numbers, so 
 
 import numpy as np
 
-from course_utils import gru, lstm, sampling
-from course_utils.char_model import MAX_PRIME, CharVocab
-from course_utils.torch_weights import to_numpy
+from course_utils.layers import gru, lstm
+from course_utils.nlp import sampling
+from course_utils.models.char_model import MAX_PRIME, CharVocab
+from course_utils.layers.torch_weights import to_numpy
 
 
 def numpy_params(model):

@@ -37,8 +37,8 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from course_utils import training
-from course_utils.seq_tasks import EOS, PAD, SOS
+from course_utils.models import training
+from course_utils.data.seq_tasks import EOS, PAD, SOS
 
 ATTENTIONS = (None, "bahdanau", "dot", "general")
 

@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from course_utils import gru, lstm, rnn
+from course_utils.layers import gru, lstm, rnn
 
 # Which backward pass undoes which forward pass.
 BACKWARD_OF = {rnn.rnn_forward: rnn.rnn_backward, lstm.lstm_forward: lstm.lstm_backward, gru.gru_forward: gru.gru_backward}

@@ -34,8 +34,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from course_utils import text
-from course_utils.embeddings import Embeddings
+from course_utils.nlp import text
+from course_utils.nlp.embeddings import Embeddings
 
 
 def _positive_int(name, value, minimum=1):

@@ -19,8 +19,8 @@ king : queen :: man : ? has one right answer, woman. Filler words, drawn at rand
 
 import numpy as np
 
-from course_utils import analogy_sets
-from course_utils.data import _check_positive_int
+from course_utils.data import analogy_sets
+from course_utils.data.series import _check_positive_int
 
 RELATIONS = {
     "gender": [("king", "queen"), ("man", "woman"), ("prince", "princess"), ("father", "mother"),

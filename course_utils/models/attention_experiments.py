@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from course_utils import seq2seq, seq_tasks, training
+from course_utils.data import seq_tasks
+from course_utils.models import seq2seq, training
 from course_utils.seed import set_seed
 
 NOTEBOOK_RECIPE = training.Recipe(epochs=5, batch_size=128, max_lr=1e-2, clip_norm=1.0)
@@ -110,7 +111,7 @@ def padding_weight(model, dataset):
 def date_alignment(texts, setup=DateSetup(), *, seed=0):
     """Train the notebook's date model and return [(text, answer, weights (Ty, len(text)))] for each text:
     the data behind a real alignment heatmap (about 10 s of training on one idle CPU thread)."""
-    from course_utils.attention_widgets import translate
+    from course_utils.widgets.ch07 import translate
 
     model, _ = train_dates(setup, seed=seed, progress=False)
     src_vocab, tgt_vocab = seq_tasks.date_vocabs()

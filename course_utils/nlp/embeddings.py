@@ -13,7 +13,7 @@ normalised once, on construction.
 
 import numpy as np
 
-from course_utils.data import _check_positive_int
+from course_utils.data.series import _check_positive_int
 
 
 class Embeddings:

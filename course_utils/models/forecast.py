@@ -30,9 +30,9 @@ The same models on a real series, the monthly sunspot numbers, are in `sunspots`
 import numpy as np
 from torch import nn
 
-from . import data
-from .sequence_models import recurrent_layer
-from .training import Recipe, fit, mse, predict
+from course_utils import data
+from course_utils.models.sequence_models import recurrent_layer
+from course_utils.models.training import Recipe, fit, mse, predict
 
 # ----------------------------------------------------------------------------------------------
 # Baseline and initialisation

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils import text
+from course_utils.nlp import text
 
 GENRES = {
     "comedy": ["tempest", "two_gentlemen_of_verona", "merry_wives_of_windsor", "measure_for_measure",

@@ -16,7 +16,8 @@ import html
 
 import numpy as np
 
-from course_utils import char_model, sampling
+from course_utils.models import char_model
+from course_utils.nlp import sampling
 
 DEMO_CHARS = "\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 

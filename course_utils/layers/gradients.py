@@ -4,7 +4,7 @@ The analysis is pure numpy functions in float64, so the notebooks, the widgets, 
 the tests all compute the same numbers. The torch side (a recurrent classifier and a training loop
 that logs the gradient norm and can clip it) is in `sequence_models`.
 
-Row-vector convention, as in `rnn.py` and on the slides:
+Row-vector convention, as in `layers/rnn.py` and on the slides:
 
     a_t = x_t @ W_xh + h_{t-1} @ W_hh + b_h,      h_t = phi(a_t)
 
@@ -32,7 +32,7 @@ jacobians_to_end, jacobian_norms
 
 import numpy as np
 
-from course_utils.rnn import sigmoid
+from course_utils.layers.rnn import sigmoid
 
 
 # ---------------------------------------------------------------- clipping

@@ -10,8 +10,8 @@ series' own units (sunspot number squared).
 from dataclasses import dataclass
 
 from course_utils import data
-from course_utils.forecast import DeepRNNDense, LinearForecaster, naive_forecast
-from course_utils.training import Recipe, fit, mse, predict
+from course_utils.models.forecast import DeepRNNDense, LinearForecaster, naive_forecast
+from course_utils.models.training import Recipe, fit, mse, predict
 
 
 @dataclass(frozen=True)

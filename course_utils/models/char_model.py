@@ -25,9 +25,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from course_utils import sampling, training
+from course_utils.models import training
+from course_utils.nlp import sampling
 from course_utils.data import DATA_DIR
-from course_utils.data import _check_positive_int as _positive_int
+from course_utils.data.series import _check_positive_int as _positive_int
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 MAX_PRIME = 2000  # characters; a prime is read one step at a time, so keep it short enough to stay interactive

@@ -31,7 +31,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from course_utils.text import check_ids
+from course_utils.nlp.text import check_ids
 
 
 class Word2VecCache(NamedTuple):

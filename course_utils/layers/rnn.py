@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.torch_weights import check_single_layer, to_numpy
+from course_utils.layers.torch_weights import check_single_layer, to_numpy
 
 def sigmoid(a):
     """The logistic function 1 / (1 + exp(-a)): the valve of every LSTM and GRU gate."""

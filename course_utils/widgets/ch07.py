@@ -15,8 +15,9 @@ import matplotlib.figure
 import numpy as np
 import torch
 
-from course_utils import seq2seq, seq_tasks
-from course_utils.seq_tasks import EOS
+from course_utils.data import seq_tasks
+from course_utils.models import seq2seq
+from course_utils.data.seq_tasks import EOS
 
 
 def translate(model, text, src_vocab, tgt_vocab, *, max_len=11):

@@ -1,0 +1,8 @@
+"""Numpy text methods (chapters 06-08): neither layers nor data sets.
+
+- `text`: tokens, the word `Vocabulary`, subsampling, noise sampling, skip-gram pairs;
+- `embeddings`: `Embeddings` queries (neighbours, similarity, analogies), save and load;
+- `ppmi`: the count-based baseline (PPMI co-occurrences + truncated SVD);
+- `ngram`: uniform, unigram and Witten-Bell n-gram baselines in bits per character;
+- `sampling`: temperature and top-k, the one random draw that torch and numpy generation share.
+"""

@@ -1,0 +1,20 @@
+"""Interactive explorers, one module per chapter (like `exercises/` and `figures/`).
+
+Each widget is a thin ipywidgets front-end over pure functions, so its logic is tested without a browser.
+A widget is a public `*_explorer` function; `*_explorer_demo()` builds it without arguments where it needs
+a model (tests/widget_discovery.py finds them all). Everything public is re-exported here, so a notebook
+writes `widgets.neuron_explorer()`. Only notebooks import this package.
+
+ch01 neuron_explorer · ch02 truncation_explorer · ch03 gradient_explorer · ch04 gate_explorer ·
+ch05 receptive_field_explorer · ch06 neighbours_explorer · ch07 date_attention_explorer ·
+ch08 text_generation_explorer
+"""
+
+from course_utils.widgets.ch01 import (SIGNALS, input_signal, neuron_response, pulse_memory, neuron_explorer)
+from course_utils.widgets.ch02 import (truncation_reach, truncation_explorer)
+from course_utils.widgets.ch03 import (gradient_norm_curve, gradient_explorer)
+from course_utils.widgets.ch04 import (EVENTS, gate_signal, gate_response, memory_steps, gate_explorer)
+from course_utils.widgets.ch05 import (DILATION_SCHEDULES, dilation_schedule, receptive_field_explorer)
+from course_utils.widgets.ch06 import (neighbours_html, analogy_html, neighbours_explorer, neighbours_explorer_demo)
+from course_utils.widgets.ch07 import (translate, plot_alignment, output_labels, date_attention_explorer, demo_model, date_attention_explorer_demo)
+from course_utils.widgets.ch08 import (DEMO_CHARS, sample_html, generation_view, activation_html, text_generation_explorer, text_generation_explorer_demo)
