@@ -1,11 +1,12 @@
 # The course's commands. Every target creates .venv first if it is missing.
 #   make lab       JupyterLab on notebooks/ (127.0.0.1, token auth on)
-#   make test      unit tests, the student edition run top to bottom, widgets in headless Chromium,
+#   make test      lint, unit tests, the student edition run top to bottom, widgets in headless Chromium,
 #                  notebooks under nbval, slide rendering, repo hygiene
 #   make slides    every deck to build/slides/*.html (and *.pdf where Chromium is present)
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
 #   make figures   redraw images/ from course_utils.figures
 #   make bench     regenerate the chapter benchmarks (minutes)
+#   make lint      ruff over the package, tests and benchmarks (configured in pyproject.toml)
 #   make strip     strip outputs from notebooks/ before committing
 
 PYTHON ?= python3
@@ -19,7 +20,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tests run two workers on two cores: one BLAS thread each avoids oversubscription (up to 100x slower).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test unit notebooks slides student figures bench strip clean
+.PHONY: lab test lint unit notebooks slides student figures bench strip clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +35,9 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
 
 test: unit notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check course_utils tests benchmarks
 
 unit: $(STAMP) $(MARP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2

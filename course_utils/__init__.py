@@ -29,4 +29,4 @@ student     builds the student edition of the notebooks (`make student`)
 datasets/   the shipped files (sources and licences in its README)
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

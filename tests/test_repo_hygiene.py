@@ -69,3 +69,19 @@ def test_referenced_images_exist_and_are_local(path):
 def test_image_ref_pattern_finds_references():
     text = '![a](../images/x.png) ![bg right:40%](../images/y.png "t") <img src="../images/z.png" width=3>'
     assert [a or b for a, b in IMAGE_REF.findall(text)] == ["../images/x.png", "../images/y.png", "../images/z.png"]
+
+
+def test_version_is_one_number_with_a_changelog_entry():
+    import course_utils
+
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    version = re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1)
+    assert course_utils.__version__ == version, f"__init__ says {course_utils.__version__}, pyproject {version}"
+    assert f"## {version}" in (ROOT / "CHANGELOG.md").read_text(), f"CHANGELOG.md has no '## {version}' entry"
+
+
+def test_licences_are_named_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in ("LICENSE", "LICENSE-CONTENT.md"):
+        assert (ROOT / name).is_file(), f"{name} is missing"
+        assert name in readme, f"README.md does not name {name}"
