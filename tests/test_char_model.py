@@ -198,7 +198,7 @@ def test_generate_bad_inputs(vocab):
         cm.generate(model, "a", -1)
     with pytest.raises(ValueError, match="temperature must be a positive number"):
         cm.generate(model, "a", 5, temperature=-1.0)
-    with pytest.raises(ValueError, match="top_k must be None or a positive int"):
+    with pytest.raises(ValueError, match="top_k must be a positive int, got 0"):
         cm.generate(model, "a", 5, top_k=0)
     with pytest.raises(ValueError, match="MAX_PRIME"):
         char_numpy.generate_numpy(char_numpy.numpy_params(model), "a" * (cm.MAX_PRIME + 1), 5)

@@ -45,7 +45,7 @@ def test_vocabulary_bad_input():
     with pytest.raises(ValueError, match="min_count must be a positive int, got 0.5"):
         text.Vocabulary.build([["a"]], min_count=0.5)
     vocab = text.Vocabulary.build([["a", "b"]], min_count=1)
-    with pytest.raises(ValueError, match=r"ids must lie in \[0, V=2\), got values in \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"ids must hold indices in \[0, V=2\), got values in \[0, 2\]"):
         vocab.decode(np.array([0, 2]))
 
 

@@ -108,8 +108,8 @@ def test_cbow_contexts_pad_and_count():
     ([], {}, "the corpus is empty"),
     ([["a", "b"], ["a"]], {"min_count": 5}, "no word occurs at least min_count=5 times"),
     ("to be or not to be", {}, "sentences must be a list of token lists, got str"),
-    ([["a"] * 10], {"dim": 0}, "dim must be an int >= 1, got 0"),
-    ([["a"] * 10], {"window": 2.5}, "window must be an int >= 1, got 2.5"),
+    ([["a"] * 10], {"dim": 0}, "dim must be a positive int, got 0"),
+    ([["a"] * 10], {"window": 2.5}, "window must be a positive int, got 2.5"),
     ([["a"] * 10], {"noise": "shared"}, "noise must be 'pair' or 'batch', got 'shared'"),
     ([["a"] * 10], {"sample": -1}, "sample must be >= 0, got -1"),
 ])

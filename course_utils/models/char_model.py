@@ -25,10 +25,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils._checks import positive_int
 from course_utils.models import training
 from course_utils.nlp import sampling
 from course_utils.data import DATA_DIR
-from course_utils.data.series import _check_positive_int as _positive_int
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 MAX_PRIME = 2000  # characters; a prime is read one step at a time, so keep it short enough to stay interactive
@@ -109,8 +109,8 @@ def stream_batches(ids, batch_size, T):
     ids = np.asarray(ids)
     if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} {ids.shape}")
-    _positive_int("batch_size", batch_size)
-    _positive_int("T", T)
+    positive_int("batch_size", batch_size)
+    positive_int("T", T)
     L = (len(ids) - 1) // batch_size
     if L < T:
         raise ValueError(f"{len(ids)} ids make {batch_size} streams of {L} steps, shorter than one window of T={T}")
@@ -139,8 +139,8 @@ class CharModel(nn.Module):
             raise ValueError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-        _positive_int("H", H)
-        _positive_int("embed_dim", embed_dim)
+        positive_int("H", H)
+        positive_int("embed_dim", embed_dim)
         self.vocab, self.cell, self.H, self.embed_dim = vocab, cell, H, embed_dim
         self.embed = nn.Embedding(vocab.V, embed_dim)
         self.rnn = CELLS[cell](embed_dim, H, batch_first=True)
@@ -240,7 +240,7 @@ def train(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, s
     """
     if not isinstance(recipe, CharRecipe):
         raise ValueError(f"recipe must be a CharRecipe, got {type(recipe).__name__}")
-    _positive_int("steps", recipe.steps)
+    positive_int("steps", recipe.steps)
     X, Y = stream_batches(ids, recipe.batch_size, recipe.T)
     X, Y = torch.from_numpy(X), torch.from_numpy(Y)
     device = _device(model)

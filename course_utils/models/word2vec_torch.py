@@ -34,14 +34,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from course_utils._checks import positive_int
 from course_utils.nlp import text
 from course_utils.nlp.embeddings import Embeddings
-
-
-def _positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def cbow_contexts(ids, sentence_id, window, rng, pad):
@@ -104,10 +99,10 @@ def train(sentences, *, dim=100, window=5, negative=5, min_count=5, sample=1e-3,
     negative / batch_negatives (same expected gradient, faster). The returned object has `.vocab` (the
     Vocabulary) and `.info` (rows, seconds, words per second) attached.
     """
-    dim, window = _positive_int("dim", dim), _positive_int("window", window)
-    negative, epochs = _positive_int("negative", negative), _positive_int("epochs", epochs)
-    min_count, batch_size = _positive_int("min_count", min_count), _positive_int("batch_size", batch_size)
-    batch_negatives, workers = _positive_int("batch_negatives", batch_negatives), _positive_int("workers", workers)
+    dim, window = positive_int("dim", dim), positive_int("window", window)
+    negative, epochs = positive_int("negative", negative), positive_int("epochs", epochs)
+    min_count, batch_size = positive_int("min_count", min_count), positive_int("batch_size", batch_size)
+    batch_negatives, workers = positive_int("batch_negatives", batch_negatives), positive_int("workers", workers)
     if not sample >= 0:
         raise ValueError(f"sample must be >= 0, got {sample!r}")
     if noise not in ("pair", "batch"):

@@ -13,7 +13,7 @@ normalised once, on construction.
 
 import numpy as np
 
-from course_utils.data.series import _check_positive_int
+from course_utils._checks import positive_int
 
 
 class Embeddings:
@@ -58,7 +58,7 @@ class Embeddings:
 
     def _nearest(self, query, exclude, topn):
         """[(word, cosine)] of the topn rows nearest to the (D,) direction `query`, `exclude` ids left out."""
-        _check_positive_int("topn", topn)
+        positive_int("topn", topn)
         q = query / max(np.linalg.norm(query), 1e-300)
         cos = self.unit @ q  # (V,)
         cos[list(exclude)] = -np.inf

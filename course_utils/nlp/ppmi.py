@@ -19,13 +19,14 @@ of the small projected matrix. It costs O(V^2 D) instead of O(V^3).
 
 import numpy as np
 
+from course_utils._checks import int_ids, positive_int
 from course_utils.nlp import text
 from course_utils.nlp.embeddings import Embeddings
 
 
 def cooccurrence_matrix(ids, V, window, *, sentence_id=None, dtype=np.float32):
     """(V, V) counts C[w, c] of word c within `window` positions of word w (symmetric)."""
-    ids = text.check_ids("ids", ids, V)
+    ids = int_ids("ids", ids, V)
     center, context = text.window_pairs(ids, window, sentence_id=sentence_id)
     codes, counts = np.unique(center * V + context, return_counts=True)
     C = np.zeros((V, V), dtype=dtype)
@@ -52,7 +53,7 @@ def truncated_svd(M, k, *, seed=0, n_iter=4, oversample=10):
     M = np.asarray(M)
     if M.ndim != 2:
         raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= min(M.shape):
+    if positive_int("k", k) > min(M.shape):
         raise ValueError(f"k must be an int in [1, {min(M.shape)}], got {k!r}")
     rng = np.random.default_rng(seed)
     width = min(k + oversample, min(M.shape))
