@@ -38,6 +38,7 @@ from course_utils.data import analogy_sets, shakespeare  # noqa: E402
 from course_utils.models import word2vec_torch  # noqa: E402
 from course_utils.nlp import text  # noqa: E402
 from course_utils.nlp.embeddings import Embeddings  # noqa: E402
+from course_utils.nlp.vocab import Vocabulary  # noqa: E402
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5)
 
@@ -79,7 +80,7 @@ TRAINERS = {
 
 def profile_one_epoch(sentences):
     """Self CPU time of the top torch ops in one epoch of ours (1 worker), and the numpy pair pipeline."""
-    vocab = text.Vocabulary.build(sentences, min_count=SETTINGS["min_count"])
+    vocab = Vocabulary.build(sentences, min_count=SETTINGS["min_count"])
     ids, sentence_id = vocab.encode_corpus(sentences)
     rng = np.random.default_rng(0)
     start = time.perf_counter()

@@ -5,7 +5,7 @@
 - `tasks`: the long-dependency tasks, `recall_first_symbol` and `adding_problem` (chapters 03-04);
   both are re-exported here, so `data.generate_time_series(...)` and `data.adding_problem(...)` read as before.
 - `shakespeare`: the complete works, offline (chapters 06-08).
-- `seq_tasks`: generated seq2seq tasks (dates -> ISO, digit reversal) and their vocabulary (chapter 07).
+- `seq_tasks`: generated seq2seq tasks (dates -> ISO, digit reversal) and their `PaddedCharVocab` (chapter 07).
 - `planted`: a corpus with planted relations; `analogy_sets`: analogy questions (chapter 06).
 
 The files themselves live in `course_utils/datasets/` (`DATA_DIR`), their sources and licences in its README.

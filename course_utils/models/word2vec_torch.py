@@ -3,7 +3,7 @@
 `train(sentences, ...) -> Embeddings` follows the reference C tool's recipe, with its defaults where
 the call does not say otherwise:
 
-- vocabulary: words seen at least `min_count` times (`text.Vocabulary`);
+- vocabulary: words seen at least `min_count` times (`nlp.vocab.Vocabulary`);
 - each epoch: subsample frequent words with the C tool's keep probability (`text.keep_probability`),
   draw a shrunk window for every position and list the training pairs (`text.skipgram_pairs_shrunk`),
   all in numpy and vectorised; then shuffle the pairs;
@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from course_utils._checks import positive_int
 from course_utils.nlp import text
 from course_utils.nlp.embeddings import Embeddings
+from course_utils.nlp.vocab import Vocabulary
 
 
 def cbow_contexts(ids, sentence_id, window, rng, pad):
@@ -96,8 +97,8 @@ def train(sentences, *, dim=100, window=5, negative=5, min_count=5, sample=1e-3,
     sg=True: skip-gram, one (centre, context) pair per row; sg=False: CBOW, the mean of the context
     words predicts the centre. noise="pair": every row draws its own `negative` noise words (the C
     tool); noise="batch": the rows of a batch share `batch_negatives` noise words, each weighted
-    negative / batch_negatives (same expected gradient, faster). The returned object has `.vocab` (the
-    Vocabulary) and `.info` (rows, seconds, words per second) attached.
+    negative / batch_negatives (same expected gradient, faster). The result's `vocab` is the
+    Vocabulary and its `info` holds rows, seconds, words and words per second.
     """
     dim, window = positive_int("dim", dim), positive_int("window", window)
     negative, epochs = positive_int("negative", negative), positive_int("epochs", epochs)
@@ -107,7 +108,7 @@ def train(sentences, *, dim=100, window=5, negative=5, min_count=5, sample=1e-3,
         raise ValueError(f"sample must be >= 0, got {sample!r}")
     if noise not in ("pair", "batch"):
         raise ValueError(f"noise must be 'pair' or 'batch', got {noise!r}")
-    vocab = text.Vocabulary.build(sentences, min_count=min_count)
+    vocab = Vocabulary.build(sentences, min_count=min_count)
     ids, sentence_id = vocab.encode_corpus(sentences)
     V = vocab.V
     keep_prob = text.keep_probability(vocab.counts, sample)
@@ -177,8 +178,6 @@ def train(sentences, *, dim=100, window=5, negative=5, min_count=5, sample=1e-3,
             seconds = time.perf_counter() - start
     finally:
         torch.set_num_threads(old_threads)
-    emb = Embeddings(vocab.words, W_in[:V].double().numpy())
-    emb.vocab = vocab
-    emb.info = {"rows": n_rows, "seconds": seconds, "words": epochs * len(ids),
-                "words_per_second": epochs * len(ids) / seconds}
-    return emb
+    info = {"rows": n_rows, "seconds": seconds, "words": epochs * len(ids),
+            "words_per_second": epochs * len(ids) / seconds}
+    return Embeddings(vocab, W_in[:V].double().numpy(), info=info)

@@ -22,6 +22,7 @@ import numpy as np
 from course_utils._checks import int_ids, positive_int
 from course_utils.nlp import text
 from course_utils.nlp.embeddings import Embeddings
+from course_utils.nlp.vocab import Vocabulary
 
 
 def cooccurrence_matrix(ids, V, window, *, sentence_id=None, dtype=np.float32):
@@ -69,10 +70,8 @@ def ppmi_svd_embeddings(sentences, *, dim=100, window=5, min_count=5, alpha=0.75
                         vocab=None):
     """Embeddings from PPMI + truncated SVD: rows of U_D S_D^power, for the words of `vocab` (built from
     the sentences with min_count when None)."""
-    vocab = text.Vocabulary.build(sentences, min_count=min_count) if vocab is None else vocab
+    vocab = Vocabulary.build(sentences, min_count=min_count) if vocab is None else vocab
     ids, sentence_id = vocab.encode_corpus(sentences)
     C = cooccurrence_matrix(ids, vocab.V, window, sentence_id=sentence_id)
     U, S, _ = truncated_svd(ppmi(C, alpha=alpha), dim, seed=seed)
-    emb = Embeddings(vocab.words, U * S ** power)
-    emb.vocab = vocab
-    return emb
+    return Embeddings(vocab, U * S ** power)

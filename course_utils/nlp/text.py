@@ -1,8 +1,9 @@
 """From raw text to word indices: the corpus pipeline of chapters 06-08.
 
-A corpus is a list of sentences, each a list of tokens (lower-case words). A `Vocabulary` counts the
-words, keeps those seen at least `min_count` times and numbers them 0..V-1, most frequent first; a
-sentence then becomes an int64 index array, which is what every model of the course reads.
+A corpus is a list of sentences, each a list of tokens (lower-case words). A `vocab.Vocabulary` counts
+the words, keeps those seen at least `min_count` times and numbers them 0..V-1, most frequent first; a
+sentence then becomes an int64 index array, which is what every model of the course reads (`vocab`
+says which vocabulary each chapter uses).
 
 word2vec's two sampling tricks live here too, written as formulas you can test:
 
@@ -25,7 +26,6 @@ word2vec's two sampling tricks live here too, written as formulas you can test:
 """
 
 import re
-from collections import Counter
 
 import numpy as np
 
@@ -52,82 +52,6 @@ def sentences(text, *, min_length=2):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     out = (tokenise(piece) for piece in SENTENCE_END.split(text))
     return [s for s in out if len(s) >= min_length]
-
-
-def _check_sentences(sentences):
-    if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)):
-        raise ValueError(f"sentences must be a list of token lists, got {type(sentences).__name__}")
-    for s in sentences:
-        if isinstance(s, str) or not isinstance(s, (list, tuple)):
-            raise ValueError(f"sentences must be a list of token lists, got an element of type {type(s).__name__}")
-    if sum(len(s) for s in sentences) == 0:
-        raise ValueError("the corpus is empty: sentences hold no tokens")
-
-
-class Vocabulary:
-    """Words <-> indices 0..V-1, most frequent first (ties alphabetical), with their counts.
-
-    `Vocabulary.build(sentences, min_count)` keeps the words seen at least min_count times.
-    Attributes: words (list of V str), counts (V,) int64, index {word: i}, total (tokens kept).
-    """
-
-    def __init__(self, words, counts):
-        counts = np.asarray(counts, dtype=np.int64)
-        if len(words) != len(counts) or len(words) == 0:
-            raise ValueError(f"words and counts must be non-empty and of equal length, got {len(words)} and "
-                             f"{len(counts)}")
-        if len(set(words)) != len(words):
-            raise ValueError("words must be distinct")
-        self.words = list(words)
-        self.counts = counts
-        self.index = {w: i for i, w in enumerate(self.words)}
-        self.total = int(counts.sum())
-
-    @classmethod
-    def build(cls, sentences, *, min_count=5):
-        positive_int("min_count", min_count)
-        _check_sentences(sentences)
-        counter = Counter(w for s in sentences for w in s)
-        kept = sorted(((c, w) for w, c in counter.items() if c >= min_count), key=lambda cw: (-cw[0], cw[1]))
-        if not kept:
-            raise ValueError(f"no word occurs at least min_count={min_count} times (the most frequent, "
-                             f"{counter.most_common(1)[0][1]} times); lower min_count")
-        return cls([w for _, w in kept], [c for c, _ in kept])
-
-    def __len__(self):
-        return len(self.words)
-
-    @property
-    def V(self):
-        return len(self.words)
-
-    def __contains__(self, word):
-        return word in self.index
-
-    def __repr__(self):
-        return f"Vocabulary(V={self.V}, total={self.total}, top={self.words[:5]})"
-
-    def encode(self, tokens):
-        """(T,) int64 indices of the tokens in the vocabulary; unknown (rare) words are dropped."""
-        return np.array([self.index[w] for w in tokens if w in self.index], dtype=np.int64)
-
-    def decode(self, ids):
-        """The words of an index array (or a single index)."""
-        ids = int_ids("ids", ids, self.V, ndim=np.ndim(ids))
-        return self.words[int(ids)] if ids.ndim == 0 else [self.words[i] for i in ids.ravel()]
-
-    def encode_corpus(self, sentences):
-        """(ids, sentence_id): all sentences concatenated as one (T,) int64 array, and (T,) int64 saying
-        which sentence each token came from (so that context windows stop at sentence boundaries)."""
-        _check_sentences(sentences)
-        encoded = [self.encode(s) for s in sentences]
-        ids = np.concatenate(encoded) if encoded else np.zeros(0, np.int64)
-        sentence_id = np.repeat(np.arange(len(encoded)), [len(e) for e in encoded])
-        return ids, sentence_id
-
-    def frequencies(self):
-        """(V,) corpus frequencies count / total."""
-        return self.counts / self.total
 
 
 # ---- subsampling of frequent words -------------------------------------------------------------

@@ -56,8 +56,8 @@ def neighbours_explorer(emb, *, word=None, query=None, topn=8):
 
     if not isinstance(emb, Embeddings):
         raise ValueError(f"emb must be an Embeddings, got {type(emb).__name__}")
-    word = emb.words[0] if word is None else word
-    query = " ".join(emb.words[:3]) if query is None else query
+    word = emb.vocab.words[0] if word is None else word
+    query = " ".join(emb.vocab.words[:3]) if query is None else query
     word_box = widgets.Text(value=word, description="word", continuous_update=False)
     query_box = widgets.Text(value=query, description="a b c", continuous_update=False)
     n_slider = widgets.IntSlider(value=topn, min=1, max=20, description="top n")
