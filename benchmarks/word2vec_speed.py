@@ -66,7 +66,7 @@ def run_gensim(sentences, epochs, seed):
 
 def run_ours(sentences, epochs, seed, **kwargs):
     start = time.perf_counter()
-    emb = word2vec_torch.train(sentences, **SETTINGS, epochs=epochs, sg=True, seed=seed, progress=False, **kwargs)
+    emb = word2vec_torch.fit(sentences, **SETTINGS, epochs=epochs, sg=True, seed=seed, progress=False, **kwargs)
     return emb, time.perf_counter() - start, emb.info["seconds"]
 
 
@@ -91,7 +91,7 @@ def profile_one_epoch(sentences):
 
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
         start = time.perf_counter()
-        word2vec_torch.train(sentences, **SETTINGS, epochs=1, progress=False)
+        word2vec_torch.fit(sentences, **SETTINGS, epochs=1, progress=False)
         wall = time.perf_counter() - start
     ops = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
     print(f"\nWhere one epoch of ours (batch noise, 1 worker) spends its {wall:.1f} s (under the profiler):")

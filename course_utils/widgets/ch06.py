@@ -78,6 +78,6 @@ def neighbours_explorer_demo():
     from course_utils.data import planted
     from course_utils.models import word2vec_torch
 
-    emb = word2vec_torch.train(planted.planted_corpus(10_000, seed=0), dim=50, window=3, epochs=5, seed=0,
-                               progress=False)
+    emb = word2vec_torch.fit(planted.planted_corpus(10_000, seed=0), dim=50, window=3, epochs=5, seed=0,
+                             progress=False)
     return neighbours_explorer(emb, word="queen", query="king queen man")
