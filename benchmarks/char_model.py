@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_utils.data import shakespeare  # noqa: E402
 from course_utils.models import char_model  # noqa: E402
+from course_utils.nlp.vocab import CharVocab  # noqa: E402
 from course_utils.seed import set_seed  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def main(argv=None):
 
     text = shakespeare.text()
     train_text, valid_text = shakespeare.split_text(text, 0.1)
-    vocab = char_model.CharVocab.from_text(text)
+    vocab = CharVocab.from_text(text)
     train_ids, valid_ids = vocab.encode(train_text), vocab.encode(valid_text)
     set_seed(0)
     model = char_model.CharModel(vocab, args.hidden, cell="lstm", embed_dim=32)

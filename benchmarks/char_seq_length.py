@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_utils.data import shakespeare  # noqa: E402
 from course_utils.models import char_model  # noqa: E402
+from course_utils.nlp.vocab import CharVocab  # noqa: E402
 from course_utils.seed import set_seed  # noqa: E402
 
 
@@ -36,7 +37,7 @@ def main(argv=None):
 
     text = shakespeare.text()
     train_text, valid_text = shakespeare.split_text(text, 0.1)
-    vocab = char_model.CharVocab.from_text(text)
+    vocab = CharVocab.from_text(text)
     train_ids, valid_ids = vocab.encode(train_text), vocab.encode(valid_text)[:100_001]
     B = 32
     print(f"{args.chars:,} training characters per run, {args.hidden} units, batch {B}, load {os.getloadavg()[0]:.1f}")

@@ -38,6 +38,7 @@ from course_utils.data import analogy_sets, shakespeare  # noqa: E402
 from course_utils.models import word2vec_torch  # noqa: E402
 from course_utils.nlp import text  # noqa: E402
 from course_utils.nlp.embeddings import Embeddings  # noqa: E402
+from course_utils.nlp.vocab import Vocabulary  # noqa: E402
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5)
 
@@ -65,7 +66,7 @@ def run_gensim(sentences, epochs, seed):
 
 def run_ours(sentences, epochs, seed, **kwargs):
     start = time.perf_counter()
-    emb = word2vec_torch.train(sentences, **SETTINGS, epochs=epochs, sg=True, seed=seed, progress=False, **kwargs)
+    emb = word2vec_torch.fit(sentences, **SETTINGS, epochs=epochs, sg=True, seed=seed, progress=False, **kwargs)
     return emb, time.perf_counter() - start, emb.info["seconds"]
 
 
@@ -79,7 +80,7 @@ TRAINERS = {
 
 def profile_one_epoch(sentences):
     """Self CPU time of the top torch ops in one epoch of ours (1 worker), and the numpy pair pipeline."""
-    vocab = text.Vocabulary.build(sentences, min_count=SETTINGS["min_count"])
+    vocab = Vocabulary.build(sentences, min_count=SETTINGS["min_count"])
     ids, sentence_id = vocab.encode_corpus(sentences)
     rng = np.random.default_rng(0)
     start = time.perf_counter()
@@ -90,7 +91,7 @@ def profile_one_epoch(sentences):
 
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
         start = time.perf_counter()
-        word2vec_torch.train(sentences, **SETTINGS, epochs=1, progress=False)
+        word2vec_torch.fit(sentences, **SETTINGS, epochs=1, progress=False)
         wall = time.perf_counter() - start
     ops = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
     print(f"\nWhere one epoch of ours (batch noise, 1 worker) spends its {wall:.1f} s (under the profiler):")

@@ -12,11 +12,12 @@ layers/     numpy float64 reference layers on one contract (init_params, params_
             additive, multi-head, masks) · word2vec (skip-gram, CBOW, negative sampling);
             gradcheck (finite differences, the referee) · gradients (clipping, the scalar model, Jacobians)
             · torch_weights (float64 copies of torch weights)
-nlp/        numpy text methods: text (tokens, Vocabulary, subsampling, noise, pairs) · embeddings ·
-            ppmi (PPMI + SVD baseline) · ngram (bits-per-character baselines) · sampling (temperature, top-k)
+nlp/        numpy text methods: vocab (the vocabularies: which chapter uses which) · text (tokens,
+            subsampling, noise, pairs) · embeddings · ppmi (PPMI + SVD baseline) · ngram (bits-per-character
+            baselines) · sampling (temperature, top-k)
 data/       data sets and generated tasks, numpy only: series (synthetic and sunspot series, splits,
-            targets, windows, long-dependency tasks; re-exported as `data.*`) · shakespeare · seq_tasks
-            (dates, digit reversal) · planted (relations) · analogy_sets
+            targets, windows) · tasks (long-dependency tasks), both re-exported as `data.*` · shakespeare ·
+            seq_tasks (dates, digit reversal, PaddedCharVocab) · planted (relations) · analogy_sets
 models/     everything torch: training (the one fit loop) · forecast · sunspots (chapter 01's experiment)
             · sequence_models (chapters 03-04) · seq2seq · attention_experiments (chapter 07) ·
             word2vec_torch · text_classifier (chapter 06) · char_model · char_numpy (chapter 08)

@@ -1,10 +1,12 @@
 """Embeddings queries against brute force, analogies on vectors built to hold them, the analogy
-evaluation, save/load without pickle, and clear errors for unknown words."""
+evaluation, save/load without pickle (vocabulary, counts and info kept), declared fields, and clear errors for
+unknown words."""
 
 import numpy as np
 import pytest
 
 from course_utils.nlp.embeddings import Embeddings, pca_2d
+from course_utils.nlp.vocab import Vocabulary
 
 
 def random_embeddings(V=30, D=5, seed=0):
@@ -56,10 +58,28 @@ def test_save_and_load_round_trip(tmp_path):
     emb = random_embeddings()
     emb.save(tmp_path / "vectors.npz")
     back = Embeddings.load(tmp_path / "vectors.npz")
-    assert back.words == emb.words
+    assert back.vocab.words == emb.vocab.words and back.vocab.counts is None and back.info == {}
     np.testing.assert_array_equal(back.vectors, emb.vectors)
     with np.load(tmp_path / "vectors.npz", allow_pickle=False) as data:  # plain arrays, no pickled objects
-        assert set(data.files) == {"words", "vectors"}
+        assert set(data.files) == {"words", "vectors", "info"}
+
+
+def test_save_and_load_keep_the_counts_and_the_info(tmp_path):
+    vocab = Vocabulary(["b", "a", "c"], [5, 3, 1])
+    emb = Embeddings(vocab, np.arange(6.0).reshape(3, 2), info={"rows": 7, "seconds": 0.5})
+    emb.save(tmp_path / "vectors.npz")
+    back = Embeddings.load(tmp_path / "vectors.npz")
+    assert back.vocab.words == ["b", "a", "c"] and back.vocab.counts.tolist() == [5, 3, 1] and back.vocab.total == 9
+    assert back.info == {"rows": 7, "seconds": 0.5} and back.vectors.tolist() == emb.vectors.tolist()
+    np.savez(tmp_path / "old.npz", words=np.array(["x", "y"]), vectors=np.eye(2))  # words and vectors only
+    assert Embeddings.load(tmp_path / "old.npz").most_similar("x", topn=1)[0][0] == "y"
+
+
+def test_fields_are_declared_and_nothing_can_be_bolted_on():
+    emb = random_embeddings()
+    assert isinstance(emb.vocab, Vocabulary) and emb.vocab.V == len(emb) == 30 and "w3" in emb
+    with pytest.raises(AttributeError):
+        emb.extra = "anything"
 
 
 def test_bad_input():

@@ -6,13 +6,14 @@ import pytest
 import torch
 
 from course_utils.models import char_model
+from course_utils.nlp.vocab import CharVocab
 from course_utils.widgets import ch08 as gw
 
 
 @pytest.fixture
 def model():
     torch.manual_seed(0)
-    return char_model.CharModel(char_model.CharVocab(gw.DEMO_CHARS), 16, embed_dim=4)
+    return char_model.CharModel(CharVocab(gw.DEMO_CHARS), 16, embed_dim=4)
 
 
 def test_generation_view_matches_generate_and_reports_entropy(model):

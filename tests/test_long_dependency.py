@@ -51,7 +51,7 @@ def test_the_distractors_carry_no_information_about_the_label():
         (dict(n_samples=3, T=0), "T must be a positive int"),
         (dict(n_samples=3, T=2.5), "T must be a positive int"),
         (dict(n_samples=3, T=4, n_symbols=1), "n_symbols must be at least 2"),
-        (dict(n_samples=3, T=4, n_distractors=-1), "n_distractors must be an int >= 0"),
+        (dict(n_samples=3, T=4, n_distractors=-1), "n_distractors must be a non-negative int, got -1"),
     ],
 )
 def test_recall_task_rejects_bad_arguments(kwargs, match):

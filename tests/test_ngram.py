@@ -71,9 +71,13 @@ def test_order_chosen_on_validation_text():
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match="order must be an int in"):
+    with pytest.raises(ValueError, match="order must be a positive int, got 0"):
         ngram.WittenBell(np.arange(5), 5, 0)
-    with pytest.raises(ValueError, match=r"ids in \[0, V=5\)"):
+    with pytest.raises(ValueError, match=r"order must be an int in \[1, 9\], got 10"):
+        ngram.WittenBell(np.arange(5), 5, 10)
+    with pytest.raises(ValueError, match=r"eval_ids must not be empty, got shape \(0,\)"):
+        ngram.unigram_bpc(np.arange(3), np.zeros(0, np.int64), 3)
+    with pytest.raises(ValueError, match=r"train_ids must hold indices in \[0, V=5\), got values in \[0, 5\]"):
         ngram.WittenBell(np.arange(6), 5, 2)
-    with pytest.raises(ValueError, match="1-D integer array"):
+    with pytest.raises(ValueError, match=r"train_ids must be an integer array of shape \(N,\), got float64"):
         ngram.unigram_bpc(np.ones(3), np.arange(2), 3)

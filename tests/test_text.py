@@ -1,6 +1,6 @@
-"""The corpus pipeline: tokens, vocabulary, subsampling and noise sampling against their formulas
+"""The corpus pipeline: tokens, subsampling and noise sampling against their formulas
 (frequencies within 4 binomial standard deviations for a fixed seed), training pairs against a plain
-loop with the same random windows."""
+loop with the same random windows. The vocabularies are tested in test_vocab."""
 
 import numpy as np
 import pytest
@@ -16,37 +16,6 @@ def test_tokenise_and_sentences():
         ["so", "have", "i", "heard"], ["but", "look", "the", "morn"]]
     with pytest.raises(ValueError, match="text must be a str, got list"):
         text.tokenise(["a"])
-
-
-def test_vocabulary_counts_order_and_min_count():
-    corpus = [["b", "a", "c", "a"], ["b", "a", "d"], ["c", "b"]]
-    vocab = text.Vocabulary.build(corpus, min_count=2)
-    assert vocab.words == ["a", "b", "c"]  # a 3, b 3 (tie: alphabetical), c 2; d once is dropped
-    assert vocab.counts.tolist() == [3, 3, 2] and vocab.total == 8 and vocab.V == len(vocab) == 3
-    assert vocab.index == {"a": 0, "b": 1, "c": 2} and "d" not in vocab
-    np.testing.assert_array_equal(vocab.encode(["c", "d", "a"]), [2, 0])
-    assert vocab.encode(["c"]).dtype == np.int64
-    assert vocab.decode(np.array([2, 0])) == ["c", "a"] and vocab.decode(1) == "b"
-    ids, sentence_id = vocab.encode_corpus(corpus)
-    np.testing.assert_array_equal(ids, [1, 0, 2, 0, 1, 0, 2, 1])
-    np.testing.assert_array_equal(sentence_id, [0, 0, 0, 0, 1, 1, 2, 2])
-    np.testing.assert_allclose(vocab.frequencies(), [3 / 8, 3 / 8, 2 / 8])
-
-
-def test_vocabulary_bad_input():
-    with pytest.raises(ValueError, match="the corpus is empty"):
-        text.Vocabulary.build([[], []])
-    with pytest.raises(ValueError, match=r"no word occurs at least min_count=5 times \(the most frequent, 2 times\)"):
-        text.Vocabulary.build([["a", "a", "b"]], min_count=5)
-    with pytest.raises(ValueError, match="sentences must be a list of token lists, got str"):
-        text.Vocabulary.build("to be or not to be")
-    with pytest.raises(ValueError, match="got an element of type str"):
-        text.Vocabulary.build(["to be", "or not"])
-    with pytest.raises(ValueError, match="min_count must be a positive int, got 0.5"):
-        text.Vocabulary.build([["a"]], min_count=0.5)
-    vocab = text.Vocabulary.build([["a", "b"]], min_count=1)
-    with pytest.raises(ValueError, match=r"ids must lie in \[0, V=2\), got values in \[0, 2\]"):
-        vocab.decode(np.array([0, 2]))
 
 
 def test_keep_probability_formulas_by_hand():

@@ -148,13 +148,13 @@ def test_stable_for_large_scores():
 
 
 @pytest.mark.parametrize("center,context,negatives,message", [
-    (np.array([0, 7]), np.array([1, 2]), None, r"center must hold word indices in \[0, V=7\), got values in \[0, 7\]"),
-    (np.array([0, -1]), np.array([1, 2]), None, r"center must hold word indices in \[0, V=7\)"),
+    (np.array([0, 7]), np.array([1, 2]), None, r"center must hold indices in \[0, V=7\), got values in \[0, 7\]"),
+    (np.array([0, -1]), np.array([1, 2]), None, r"center must hold indices in \[0, V=7\)"),
     (np.array([0.0, 1.0]), np.array([1, 2]), None, r"center must be an integer array of shape \(N,\), got float64"),
     (np.array([0, 1]), np.array([1, 2, 3]), None, r"same length N, got 2 and 3"),
     (np.array([[0, 1]]), np.array([1, 2]), None, r"center must be an integer array of shape \(N,\)"),
     (np.array([0, 1]), np.array([1, 2]), np.array([[1, 2]]), r"negatives must have shape \(N=2, K\), got \(1, 2\)"),
-    (np.array([0, 1]), np.array([1, 2]), np.array([[1, 9], [0, 0]]), r"negatives must hold word indices in \[0, V=7\)"),
+    (np.array([0, 1]), np.array([1, 2]), np.array([[1, 9], [0, 0]]), r"negatives must hold indices in \[0, V=7\)"),
     (np.array([0, 1]), np.array([1, 2]), np.array([1, 2]), r"negatives must be an integer array of shape 2-D"),
 ])
 def test_skipgram_bad_input(center, context, negatives, message):

@@ -19,7 +19,7 @@ def corpus():
 @pytest.mark.parametrize("sg", [True, False], ids=["skipgram", "cbow"])
 @pytest.mark.parametrize("noise", ["batch", "pair"])
 def test_trainer_reaches_the_planted_analogies(corpus, sg, noise):
-    emb = word2vec_torch.train(corpus, dim=50, window=3, negative=5, min_count=5, epochs=5, sg=sg, noise=noise,
+    emb = word2vec_torch.fit(corpus, dim=50, window=3, negative=5, min_count=5, epochs=5, sg=sg, noise=noise,
                                seed=0, progress=False)
     assert isinstance(emb, Embeddings) and emb.vectors.shape == (emb.vocab.V, 50)
     result = emb.evaluate_analogies(planted.analogy_questions())
@@ -30,18 +30,18 @@ def test_trainer_reaches_the_planted_analogies(corpus, sg, noise):
 
 def test_untrained_vectors_do_not_pass_the_analogies(corpus):
     """The evaluation can fail: random vectors of the same vocabulary score near zero."""
-    emb = word2vec_torch.train(corpus, dim=50, window=3, epochs=1, lr=1e-9, progress=False)
+    emb = word2vec_torch.fit(corpus, dim=50, window=3, epochs=1, lr=1e-9, progress=False)
     assert emb.evaluate_analogies(planted.analogy_questions())["accuracy"] < 0.1
 
 
 def test_one_worker_is_deterministic():
     corpus = planted.planted_corpus(1000, seed=1)
-    a = word2vec_torch.train(corpus, dim=10, epochs=1, seed=3, progress=False)
-    b = word2vec_torch.train(corpus, dim=10, epochs=1, seed=3, progress=False)
-    c = word2vec_torch.train(corpus, dim=10, epochs=1, seed=4, progress=False)
+    a = word2vec_torch.fit(corpus, dim=10, epochs=1, seed=3, progress=False)
+    b = word2vec_torch.fit(corpus, dim=10, epochs=1, seed=3, progress=False)
+    c = word2vec_torch.fit(corpus, dim=10, epochs=1, seed=4, progress=False)
     np.testing.assert_array_equal(a.vectors, b.vectors)
     assert not np.allclose(a.vectors, c.vectors)
-    d = word2vec_torch.train(corpus, dim=10, epochs=1, seed=3, workers=2, progress=False)
+    d = word2vec_torch.fit(corpus, dim=10, epochs=1, seed=3, workers=2, progress=False)
     assert d.vectors.shape == a.vectors.shape and np.isfinite(d.vectors).all()
 
 
@@ -108,11 +108,11 @@ def test_cbow_contexts_pad_and_count():
     ([], {}, "the corpus is empty"),
     ([["a", "b"], ["a"]], {"min_count": 5}, "no word occurs at least min_count=5 times"),
     ("to be or not to be", {}, "sentences must be a list of token lists, got str"),
-    ([["a"] * 10], {"dim": 0}, "dim must be an int >= 1, got 0"),
-    ([["a"] * 10], {"window": 2.5}, "window must be an int >= 1, got 2.5"),
+    ([["a"] * 10], {"dim": 0}, "dim must be a positive int, got 0"),
+    ([["a"] * 10], {"window": 2.5}, "window must be a positive int, got 2.5"),
     ([["a"] * 10], {"noise": "shared"}, "noise must be 'pair' or 'batch', got 'shared'"),
     ([["a"] * 10], {"sample": -1}, "sample must be >= 0, got -1"),
 ])
 def test_bad_input(sentences, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        word2vec_torch.train(sentences, progress=False, **kwargs)
+        word2vec_torch.fit(sentences, progress=False, **kwargs)

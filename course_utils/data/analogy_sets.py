@@ -2,7 +2,7 @@
 
 Each relation is a list of pairs (a, b); every ordered choice of two different pairs (a, b), (c, d)
 of one relation is a question "a is to b as c is to d". The pairs were chosen by hand from words that
-occur at least 25 times in the 42 works (counts checked with `text.Vocabulary`); Early Modern
+occur at least 25 times in the 42 works (counts checked with `nlp.vocab.Vocabulary`); Early Modern
 English gives the course a relation modern analogy sets lack: thou -> you.
 """
 

@@ -19,8 +19,8 @@ king : queen :: man : ? has one right answer, woman. Filler words, drawn at rand
 
 import numpy as np
 
+from course_utils._checks import positive_int
 from course_utils.data import analogy_sets
-from course_utils.data.series import _check_positive_int
 
 RELATIONS = {
     "gender": [("king", "queen"), ("man", "woman"), ("prince", "princess"), ("father", "mother"),
@@ -85,7 +85,7 @@ def planted_corpus(n_sentences=20_000, *, seed=0, filler=2):
     """A list of n_sentences token lists built from the templates, plus up to `filler` random filler
     words appended to each sentence. Each sentence picks a relation, a pair, a member (role) of it, a
     template, a role word and a topic word uniformly at random."""
-    _check_positive_int("n_sentences", n_sentences)
+    positive_int("n_sentences", n_sentences)
     rng = np.random.default_rng(seed)
     names = list(RELATIONS)
     out = []

@@ -9,8 +9,8 @@ Everything is generated offline from a seed, so every run sees the same data.
   which is what the length experiment needs: the answer's first digit is the input's last one, so
   a model without attention must carry the whole input in its final state.
 
-Strings become int64 index arrays through a `CharVocab`: 0 is padding, 1 starts a decoder's input,
-2 ends a target; the characters follow. A `Seq2SeqSet` holds one task as padded arrays:
+Strings become int64 index arrays through a `PaddedCharVocab`: 0 is padding, 1 starts a decoder's
+input, 2 ends a target; the characters follow. A `Seq2SeqSet` holds one task as padded arrays:
 src (N, Tx), src_len (N,), tgt (N, Ty) -- the target's indices followed by EOS, then padding.
 """
 
@@ -18,6 +18,8 @@ import datetime
 from typing import NamedTuple
 
 import numpy as np
+
+from course_utils._checks import int_ids
 
 PAD, SOS, EOS = 0, 1, 2
 SPECIALS = ("<pad>", "<sos>", "<eos>")
@@ -85,15 +87,30 @@ def reversal_pairs(n, *, min_len, max_len, seed):
     return pairs
 
 
-class CharVocab:
-    """Characters <-> indices: 0 <pad>, 1 <sos>, 2 <eos>, then the characters in sorted order."""
+class PaddedCharVocab:
+    """Characters <-> indices for a seq2seq batch: 0 <pad>, 1 <sos>, 2 <eos>, then the characters in sorted order.
+
+    `encode(strings)` pads N strings into one (N, T) array; `decode(ids)` reads each row up to its
+    first EOS or PAD. Attributes: symbols (list of V str: the specials, then the characters),
+    index {symbol: id}. The core it shares with the other vocabularies is listed in `nlp.vocab`.
+    """
 
     def __init__(self, chars):
-        self.itos = list(SPECIALS) + sorted(set(chars))
-        self.stoi = {c: i for i, c in enumerate(self.itos)}
+        self.symbols = list(SPECIALS) + sorted(set(chars))
+        self.index = {c: i for i, c in enumerate(self.symbols)}
+
+    @property
+    def V(self):
+        return len(self.symbols)
 
     def __len__(self):
-        return len(self.itos)
+        return self.V
+
+    def __contains__(self, char):
+        return char in self.index and char not in SPECIALS
+
+    def __repr__(self):
+        return f"PaddedCharVocab(V={self.V}, chars={''.join(self.symbols[len(SPECIALS):])[:20]!r})"
 
     def encode(self, strings, *, eos=False):
         """Padded indices (N, T) int64 and lengths (N,); eos=True appends EOS (counted in the length)."""
@@ -107,23 +124,23 @@ class CharVocab:
             raise ValueError("every string must hold at least one character")
         ids = np.full((len(strings), lengths.max()), PAD, dtype=np.int64)
         for row, s in enumerate(strings):
-            unknown = sorted(set(s) - set(self.stoi))
+            unknown = sorted(c for c in set(s) if c not in self)
             if unknown:
                 raise ValueError(f"string {s!r} has characters outside the vocabulary: {unknown}")
-            ids[row, : len(s)] = [self.stoi[c] for c in s]
+            ids[row, : len(s)] = [self.index[c] for c in s]
             if eos:
                 ids[row, len(s)] = EOS
         return ids, lengths
 
     def decode(self, ids):
-        """Strings from index rows (N, T), each stopping at its first EOS or PAD."""
+        """Strings from index rows (N, T), each stopping at its first EOS or PAD (a stray SOS reads as nothing)."""
         out = []
-        for row in np.asarray(ids):
+        for row in int_ids("ids", ids, self.V, ndim=2):
             chars = []
             for i in row:
                 if i in (EOS, PAD):
                     break
-                chars.append(self.itos[i] if i > EOS else "")
+                chars.append(self.symbols[i] if i > EOS else "")
             out.append("".join(chars))
         return out
 
@@ -153,9 +170,9 @@ def date_vocabs():
     """(source vocabulary: every character any format can write, target vocabulary: digits and '-')."""
     chars = set("0123456789/.-, ") | set("".join(MONTHS + DAYS)) | set("".join(MONTHS + DAYS).lower())
     chars |= set("".join(MONTHS + DAYS).upper()) | set("stndrhof")
-    return CharVocab(chars), CharVocab("0123456789-")
+    return PaddedCharVocab(chars), PaddedCharVocab("0123456789-")
 
 
 def digit_vocab():
     """The reversal task's vocabulary (digits) for both sides."""
-    return CharVocab("0123456789")
+    return PaddedCharVocab("0123456789")

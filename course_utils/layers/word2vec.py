@@ -31,7 +31,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from course_utils.nlp.text import check_ids
+from course_utils._checks import int_ids
 
 
 class Word2VecCache(NamedTuple):
@@ -84,7 +84,7 @@ def _check_params(params):
 def _check_negatives(negatives, N, V):
     if negatives is None:
         return None
-    negatives = check_ids("negatives", negatives, V, ndim=2)
+    negatives = int_ids("negatives", negatives, V, ndim=2)
     if negatives.shape[0] != N:
         raise ValueError(f"negatives must have shape (N={N}, K), got {negatives.shape}")
     return negatives
@@ -136,8 +136,8 @@ def skipgram_forward(center, context, params, *, negatives=None):
     """
     W_in, W_out = _check_params(params)
     V = W_in.shape[0]
-    center = check_ids("center", center, V)
-    context = check_ids("context", context, V)
+    center = int_ids("center", center, V)
+    context = int_ids("context", context, V)
     if len(center) != len(context):
         raise ValueError(f"center and context must have the same length N, got {len(center)} and {len(context)}")
     negatives = _check_negatives(negatives, len(center), V)
@@ -163,8 +163,8 @@ def cbow_forward(context, center, params, *, negatives=None):
     """
     W_in, W_out = _check_params(params)
     V = W_in.shape[0]
-    context = check_ids("context", context, V, ndim=2)
-    center = check_ids("center", center, V)
+    context = int_ids("context", context, V, ndim=2)
+    center = int_ids("center", center, V)
     if len(center) != len(context):
         raise ValueError(f"context (N, 2C) and center (N,) must have the same N, got {context.shape} and "
                          f"{center.shape}")

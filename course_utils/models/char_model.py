@@ -2,7 +2,7 @@
 
 The pipeline, with the letters the slides use (V characters in the vocabulary, H hidden units):
 
-    text --CharVocab.encode--> ids (n,) int64
+    text --CharVocab.encode--> ids (n,) int64    (nlp.vocab.CharVocab: every character, sorted)
     ids  --stream_batches-->   X, Y (n_windows, B, T): B parallel streams, walked in windows of T steps;
                                Y is X shifted by one character (the target is the next character)
     X[k] --CharModel-->        logits (B, T, V); the recurrent state (h, c) at the end of window k
@@ -25,72 +25,15 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils._checks import positive_int
 from course_utils.models import training
 from course_utils.nlp import sampling
+from course_utils.nlp.vocab import CharVocab
 from course_utils.data import DATA_DIR
-from course_utils.data.series import _check_positive_int as _positive_int
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 MAX_PRIME = 2000  # characters; a prime is read one step at a time, so keep it short enough to stay interactive
 PRETRAINED = DATA_DIR / "char_lstm.pt"  # written by `make bench` (benchmarks/char_model.py)
-
-
-# ---------------------------------------------------------------- characters <-> integer ids
-
-
-class CharVocab:
-    """The characters a model knows, in sorted order; character `chars[i]` has id i.
-
-    `encode(text)` -> int64 array (n,); `decode(ids)` -> str. A character outside the vocabulary
-    is an error, not a silent "unknown" id: the model has no row for it.
-    """
-
-    def __init__(self, chars):
-        chars = "".join(chars) if not isinstance(chars, str) else chars
-        if not chars or len(set(chars)) != len(chars) or list(chars) != sorted(chars):
-            raise ValueError(f"chars must be distinct characters in sorted order, got {chars[:40]!r}")
-        self.chars = chars
-        self._lookup = np.full(max(map(ord, chars)) + 1, -1, dtype=np.int64)  # code point -> id
-        self._lookup[[ord(c) for c in chars]] = np.arange(len(chars))
-
-    @classmethod
-    def from_text(cls, text):
-        """Every distinct character of `text`, sorted."""
-        if not isinstance(text, str) or not text:
-            raise ValueError(f"text must be a non-empty string, got {text!r:.40}")
-        return cls("".join(sorted(set(text))))
-
-    @property
-    def V(self):
-        return len(self.chars)
-
-    def __len__(self):
-        return self.V
-
-    def __repr__(self):
-        return f"CharVocab(V={self.V}, chars={self.chars[:20]!r}...)"
-
-    def encode(self, text):
-        """text (str of n characters) -> ids (n,) int64."""
-        if not isinstance(text, str):
-            raise ValueError(f"text must be a str, got {type(text).__name__}")
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        ids = np.where(codes < len(self._lookup), self._lookup[np.minimum(codes, len(self._lookup) - 1)], -1)
-        if np.any(ids < 0):
-            bad = sorted({text[i] for i in np.flatnonzero(ids < 0)[:1000]})
-            first = int(np.flatnonzero(ids < 0)[0])
-            raise ValueError(f"text contains characters outside the vocabulary of {self.V}: {bad} "
-                             f"(first at position {first})")
-        return ids
-
-    def decode(self, ids):
-        """ids (n,) integers in [0, V) -> str."""
-        ids = np.asarray(ids)
-        if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
-            raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} {ids.shape}")
-        if ids.size and (ids.min() < 0 or ids.max() >= self.V):
-            raise ValueError(f"ids must lie in [0, V={self.V}), got values from {ids.min()} to {ids.max()}")
-        return "".join(self.chars[i] for i in ids)
 
 
 # ---------------------------------------------------------------- one long text -> parallel streams -> windows
@@ -109,8 +52,8 @@ def stream_batches(ids, batch_size, T):
     ids = np.asarray(ids)
     if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} {ids.shape}")
-    _positive_int("batch_size", batch_size)
-    _positive_int("T", T)
+    positive_int("batch_size", batch_size)
+    positive_int("T", T)
     L = (len(ids) - 1) // batch_size
     if L < T:
         raise ValueError(f"{len(ids)} ids make {batch_size} streams of {L} steps, shorter than one window of T={T}")
@@ -139,8 +82,8 @@ class CharModel(nn.Module):
             raise ValueError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-        _positive_int("H", H)
-        _positive_int("embed_dim", embed_dim)
+        positive_int("H", H)
+        positive_int("embed_dim", embed_dim)
         self.vocab, self.cell, self.H, self.embed_dim = vocab, cell, H, embed_dim
         self.embed = nn.Embedding(vocab.V, embed_dim)
         self.rnn = CELLS[cell](embed_dim, H, batch_first=True)
@@ -240,7 +183,7 @@ def train(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, s
     """
     if not isinstance(recipe, CharRecipe):
         raise ValueError(f"recipe must be a CharRecipe, got {type(recipe).__name__}")
-    _positive_int("steps", recipe.steps)
+    positive_int("steps", recipe.steps)
     X, Y = stream_batches(ids, recipe.batch_size, recipe.T)
     X, Y = torch.from_numpy(X), torch.from_numpy(Y)
     device = _device(model)

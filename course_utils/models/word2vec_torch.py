@@ -1,9 +1,9 @@
 """A fast word2vec trainer in torch: skip-gram or CBOW with negative sampling, plain SGD.
 
-`train(sentences, ...) -> Embeddings` follows the reference C tool's recipe, with its defaults where
+`fit(sentences, ...) -> Embeddings` follows the reference C tool's recipe, with its defaults where
 the call does not say otherwise:
 
-- vocabulary: words seen at least `min_count` times (`text.Vocabulary`);
+- vocabulary: words seen at least `min_count` times (`nlp.vocab.Vocabulary`);
 - each epoch: subsample frequent words with the C tool's keep probability (`text.keep_probability`),
   draw a shrunk window for every position and list the training pairs (`text.skipgram_pairs_shrunk`),
   all in numpy and vectorised; then shuffle the pairs;
@@ -18,6 +18,11 @@ the call does not say otherwise:
   is deterministic for a seed; workers=2 runs two Python threads that update the shared matrices
   without locks (Hogwild, as the C tool and gensim do) and is not.
 
+Why SGD by hand and not torch.optim: a skip-gram batch touches only the rows of its words, at most
+1,024 centre rows of W_in and 1,024 + 64 context and noise rows of W_out, out of V each (V = 9,025
+on Shakespeare). `index_add_` adds the step into just those rows, and sums the steps of a word
+repeated in the batch; torch.optim would read and write every row of both matrices at every step.
+
 Where the time goes (benchmarks/word2vec_speed.py, one epoch on Shakespeare, 1 worker, 6.2 s under
 the profiler): matrix products 23 %, gathers (W[idx]) 19 %, scatters (index_add_) 10 %, elementwise
 products 9 %, the numpy pair pipeline 7 %, Python and the rest about 27 %. With noise="pair" the
@@ -25,23 +30,27 @@ gathers and scatters move (K + 1) * D floats per pair and the run is about 2x sl
 would cut the Python share, but the update of a word repeated in a batch is the SUM of its
 gradients: at 2,048 pairs CBOW fails on the planted corpus, and at 4,096 with 2 workers skip-gram
 diverges on Shakespeare. gensim, with C loops that update after every pair, has neither limit.
+
+The code, top down: `fit` checks its options, builds the vocabulary and a `_Trainer` (the two
+matrices, the noise table, the rate schedule, the rows done so far); each epoch lists its shuffled
+rows (`_epoch_rows`) and hands them to the workers (`_run_epoch` -> `_Trainer.work` -> `_Trainer.step`,
+one SGD step per batch, through `_batch_noise_step` or `_pair_noise_step`).
 """
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import NamedTuple, Optional
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from course_utils._checks import positive_int
 from course_utils.nlp import text
 from course_utils.nlp.embeddings import Embeddings
-
-
-def _positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+from course_utils.nlp.vocab import Vocabulary
 
 
 def cbow_contexts(ids, sentence_id, window, rng, pad):
@@ -94,96 +103,153 @@ def _batch_noise_step(W_in, W_out, h, o, noise, lr, K):
     return dh
 
 
-def train(sentences, *, dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5, sg=True, seed=0,
-          progress=True, lr=None, batch_size=1024, noise="batch", batch_negatives=64, workers=1):
+class _Rows(NamedTuple):
+    """One epoch's training rows, shuffled: (N,) centre words, (N,) context words for skip-gram or
+    (N, 2 * window) padded context windows for CBOW, and CBOW's (N, 1) float context sizes (None for skip-gram)."""
+
+    center: torch.Tensor
+    context: torch.Tensor
+    count: Optional[torch.Tensor]
+
+
+def _epoch_rows(ids, sentence_id, keep_prob, window, sg, rng, pad):
+    """Subsample the corpus ids (T,), list its skip-gram pairs or CBOW windows, shuffle them: `_Rows`."""
+    kept = text.subsample(ids, keep_prob, rng)
+    if sg:
+        center, context = text.skipgram_pairs_shrunk(ids[kept], window, rng, sentence_id=sentence_id[kept])
+        count = None
+    else:
+        center, context, count = cbow_contexts(ids[kept], sentence_id[kept], window, rng, pad=pad)
+    order = rng.permutation(len(center))
+    if count is not None:
+        count = torch.from_numpy(count[order]).float()[:, None]
+    return _Rows(torch.from_numpy(center[order]), torch.from_numpy(context[order]), count)
+
+
+@dataclass
+class _Trainer:
+    """What the batches of one run share (and the workers' threads update): matrices, noise, rate."""
+
+    W_in: torch.Tensor  # (V + 1, D); the extra row V stays zero: it pads CBOW's short contexts
+    W_out: torch.Tensor  # (V, D)
+    noise_cdf: torch.Tensor  # (V,) cumulative noise distribution count^0.75 / sum
+    gens: list  # one torch.Generator per worker, for its noise words
+    sg: bool
+    negative: int  # K: noise words per row (noise="pair"), or their total weight per row (noise="batch")
+    shared_noise: Optional[int]  # M noise words shared by a batch (noise="batch"); None for noise="pair"
+    batch_size: int
+    lr0: float
+    total_rows: float  # the rows expected in the whole run, for the linear decay of the rate
+    rows_done: list  # rows done by each worker, all epochs together
+
+    @property
+    def V(self):
+        return self.W_out.shape[0]
+
+    def rate(self):
+        """The learning rate now: lr0 decayed linearly with the rows done, never below lr0 * 1e-4."""
+        return self.lr0 * max(1e-4, 1.0 - sum(self.rows_done) / self.total_rows)
+
+    def step(self, w, center, context, count):
+        """One SGD step of worker w on a batch of B rows (see `_Rows` for the three arguments)."""
+        lr = self.rate()
+        B = len(center)
+        m = B * self.negative if self.shared_noise is None else self.shared_noise
+        noise = torch.searchsorted(self.noise_cdf, torch.rand(m, generator=self.gens[w]), right=True)
+        update = _pair_noise_step if self.shared_noise is None else _batch_noise_step
+        if self.sg:  # h = v_c, predict the context word
+            dh = update(self.W_in, self.W_out, self.W_in[center], context, noise, lr, self.negative)
+            self.W_in.index_add_(0, center, dh)
+        else:  # h = mean of the context rows (padding rows are zero), predict the centre
+            dh = update(self.W_in, self.W_out, self.W_in[context].sum(1) / count, center, noise, lr, self.negative)
+            D = self.W_in.shape[1]
+            self.W_in.index_add_(0, context.reshape(-1),
+                                 (dh / count)[:, None, :].expand(-1, context.shape[1], -1).reshape(-1, D))
+            self.W_in[self.V] = 0
+        self.rows_done[w] += B
+
+    def work(self, w, rows, workers):
+        """Worker w's share of one epoch's `rows`: batches w, w + workers, w + 2 workers, ..."""
+        for s in range(w * self.batch_size, len(rows.center), workers * self.batch_size):
+            batch = slice(s, s + self.batch_size)
+            count = None if rows.count is None else rows.count[batch]
+            self.step(w, rows.center[batch], rows.context[batch], count)
+
+
+def _new_trainer(vocab, keep_prob, *, dim, window, negative, epochs, sg, seed, lr, batch_size, noise,
+                 batch_negatives, workers):
+    """A `_Trainer` at the start of a run: W_in ~ U(-0.5/D, 0.5/D) (drawn by worker 0's generator), W_out = 0."""
+    V = vocab.V
+    noise_cdf = torch.from_numpy(np.cumsum(text.noise_distribution(vocab.counts))).float()
+    noise_cdf[-1] = 1.0
+    gens = [torch.Generator().manual_seed(seed + 1000 * w) for w in range(workers)]
+    W_in = (torch.rand(V + 1, dim, generator=gens[0]) - 0.5) / dim
+    W_in[V] = 0
+    kept_per_epoch = float(np.sum(vocab.counts * keep_prob))  # expected tokens that survive subsampling
+    return _Trainer(W_in=W_in, W_out=torch.zeros(V, dim), noise_cdf=noise_cdf, gens=gens, sg=sg, negative=negative,
+                    shared_noise=None if noise == "pair" else batch_negatives, batch_size=batch_size,
+                    lr0=(0.025 if sg else 0.05) if lr is None else float(lr),
+                    total_rows=epochs * kept_per_epoch * ((window + 1) if sg else 1), rows_done=[0] * workers)
+
+
+def _run_epoch(trainer, rows, workers):
+    """All of one epoch's rows: by the calling thread (workers=1) or by Hogwild threads without locks."""
+    if workers == 1:
+        trainer.work(0, rows, 1)
+        return
+    with ThreadPoolExecutor(workers) as pool:  # like the C tool: shared matrices, no locks
+        for job in [pool.submit(trainer.work, w, rows, workers) for w in range(workers)]:
+            job.result()  # re-raises a worker's exception
+
+
+@contextmanager
+def _one_torch_thread():
+    """Run with one torch thread: parallelism comes from the workers, not from inside each small op."""
+    old_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old_threads)
+
+
+def _check_options(sample, noise, **counts):
+    """A ValueError for a bad option of `fit`: every count a positive int, sample >= 0, a known noise mode."""
+    for name, value in counts.items():
+        positive_int(name, value)
+    if not sample >= 0:
+        raise ValueError(f"sample must be >= 0, got {sample!r}")
+    if noise not in ("pair", "batch"):
+        raise ValueError(f"noise must be 'pair' or 'batch', got {noise!r}")
+
+
+def fit(sentences, *, dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5, sg=True, seed=0,
+        progress=True, lr=None, batch_size=1024, noise="batch", batch_negatives=64, workers=1):
     """Train word2vec on `sentences` (a list of token lists); return the centre vectors as `Embeddings`.
 
     sg=True: skip-gram, one (centre, context) pair per row; sg=False: CBOW, the mean of the context
     words predicts the centre. noise="pair": every row draws its own `negative` noise words (the C
     tool); noise="batch": the rows of a batch share `batch_negatives` noise words, each weighted
-    negative / batch_negatives (same expected gradient, faster). The returned object has `.vocab` (the
-    Vocabulary) and `.info` (rows, seconds, words per second) attached.
+    negative / batch_negatives (same expected gradient, faster). The result's `vocab` is the
+    Vocabulary and its `info` holds rows, seconds, words and words per second.
     """
-    dim, window = _positive_int("dim", dim), _positive_int("window", window)
-    negative, epochs = _positive_int("negative", negative), _positive_int("epochs", epochs)
-    min_count, batch_size = _positive_int("min_count", min_count), _positive_int("batch_size", batch_size)
-    batch_negatives, workers = _positive_int("batch_negatives", batch_negatives), _positive_int("workers", workers)
-    if not sample >= 0:
-        raise ValueError(f"sample must be >= 0, got {sample!r}")
-    if noise not in ("pair", "batch"):
-        raise ValueError(f"noise must be 'pair' or 'batch', got {noise!r}")
-    vocab = text.Vocabulary.build(sentences, min_count=min_count)
+    _check_options(sample, noise, dim=dim, window=window, negative=negative, epochs=epochs, min_count=min_count,
+                   batch_size=batch_size, batch_negatives=batch_negatives, workers=workers)
+    vocab = Vocabulary.build(sentences, min_count=min_count)
     ids, sentence_id = vocab.encode_corpus(sentences)
-    V = vocab.V
     keep_prob = text.keep_probability(vocab.counts, sample)
-    noise_cdf = torch.from_numpy(np.cumsum(text.noise_distribution(vocab.counts))).float()
-    noise_cdf[-1] = 1.0
-    lr0 = (0.025 if sg else 0.05) if lr is None else float(lr)
-    step, n_noise = (_pair_noise_step, None) if noise == "pair" else (_batch_noise_step, batch_negatives)
-
     rng = np.random.default_rng(seed)
-    gens = [torch.Generator().manual_seed(seed + 1000 * w) for w in range(workers)]
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # parallelism comes from the workers, not from inside each small op
-    try:
-        with torch.no_grad():
-            # W_in has one extra zero row, index V, that pads CBOW's short contexts
-            W_in = (torch.rand(V + 1, dim, generator=gens[0]) - 0.5) / dim
-            W_in[V] = 0
-            W_out = torch.zeros(V, dim)
-            # the expected number of rows, for the linear learning-rate decay
-            kept_per_epoch = float(np.sum(vocab.counts * keep_prob))
-            total_rows = epochs * kept_per_epoch * ((window + 1) if sg else 1)
-            progress_rows = [0] * workers  # rows done by each worker, all epochs together
-
-            def run(w, center, context, count):
-                """Worker w's share of one epoch: batches w, w + workers, w + 2 workers, ..."""
-                for s in range(w * batch_size, len(center), workers * batch_size):
-                    lr_now = lr0 * max(1e-4, 1.0 - sum(progress_rows) / total_rows)
-                    c, o = center[s:s + batch_size], context[s:s + batch_size]
-                    B = len(c)
-                    m = B * negative if n_noise is None else n_noise
-                    noise_ids = torch.searchsorted(noise_cdf, torch.rand(m, generator=gens[w]), right=True)
-                    if sg:  # h = v_c, predict the context word o
-                        dh = step(W_in, W_out, W_in[c], o, noise_ids, lr_now, negative)
-                        W_in.index_add_(0, c, dh)
-                    else:  # h = mean of the context rows (padding rows are zero), predict the centre c
-                        n = count[s:s + batch_size]
-                        dh = step(W_in, W_out, W_in[o].sum(1) / n, c, noise_ids, lr_now, negative)
-                        W_in.index_add_(0, o.reshape(-1), (dh / n)[:, None, :].expand(-1, o.shape[1], -1)
-                                        .reshape(-1, dim))
-                        W_in[V] = 0
-                    progress_rows[w] += B
-
-            n_rows = 0
-            bar = tqdm(total=epochs * len(ids), disable=not progress, unit="word", unit_scale=True, desc="word2vec")
-            start = time.perf_counter()
-            for _ in range(epochs):
-                kept = text.subsample(ids, keep_prob, rng)
-                if sg:
-                    center, context = text.skipgram_pairs_shrunk(ids[kept], window, rng,
-                                                                  sentence_id=sentence_id[kept])
-                    count = None
-                else:
-                    center, context, count = cbow_contexts(ids[kept], sentence_id[kept], window, rng, pad=V)
-                order = rng.permutation(len(center))
-                center, context = torch.from_numpy(center[order]), torch.from_numpy(context[order])
-                if count is not None:
-                    count = torch.from_numpy(count[order]).float()[:, None]
-                if workers == 1:
-                    run(0, center, context, count)
-                else:  # Hogwild: the workers update the shared matrices without locks, like the C tool
-                    with ThreadPoolExecutor(workers) as pool:
-                        for job in [pool.submit(run, w, center, context, count) for w in range(workers)]:
-                            job.result()  # re-raises a worker's exception
-                n_rows += len(center)
-                bar.update(len(ids))
-            bar.close()
-            seconds = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(old_threads)
-    emb = Embeddings(vocab.words, W_in[:V].double().numpy())
-    emb.vocab = vocab
-    emb.info = {"rows": n_rows, "seconds": seconds, "words": epochs * len(ids),
-                "words_per_second": epochs * len(ids) / seconds}
-    return emb
+    with _one_torch_thread(), torch.no_grad():
+        trainer = _new_trainer(vocab, keep_prob, dim=dim, window=window, negative=negative, epochs=epochs, sg=sg,
+                               seed=seed, lr=lr, batch_size=batch_size, noise=noise, batch_negatives=batch_negatives,
+                               workers=workers)
+        bar = tqdm(total=epochs * len(ids), disable=not progress, unit="word", unit_scale=True, desc="word2vec")
+        start = time.perf_counter()
+        for _ in range(epochs):
+            _run_epoch(trainer, _epoch_rows(ids, sentence_id, keep_prob, window, sg, rng, pad=vocab.V), workers)
+            bar.update(len(ids))
+        bar.close()
+        seconds = time.perf_counter() - start
+    info = {"rows": sum(trainer.rows_done), "seconds": seconds, "words": epochs * len(ids),
+            "words_per_second": epochs * len(ids) / seconds}
+    return Embeddings(vocab, trainer.W_in[:vocab.V].double().numpy(), info=info)

@@ -1,6 +1,7 @@
 """Numpy text methods (chapters 06-08): neither layers nor data sets.
 
-- `text`: tokens, the word `Vocabulary`, subsampling, noise sampling, skip-gram pairs;
+- `vocab`: the word `Vocabulary` and the `CharVocab` (and which vocabulary each chapter uses);
+- `text`: tokens, subsampling, noise sampling, skip-gram pairs;
 - `embeddings`: `Embeddings` queries (neighbours, similarity, analogies), save and load;
 - `ppmi`: the count-based baseline (PPMI co-occurrences + truncated SVD);
 - `ngram`: uniform, unigram and Witten-Bell n-gram baselines in bits per character;

@@ -20,16 +20,9 @@ for V <= 127. Shapes: ids are (n,) int64 arrays of character ids in [0, V).
 
 import numpy as np
 
+from course_utils._checks import int_ids, positive_int
+
 MAX_ORDER = 9
-
-
-def _check_ids(name, ids, V):
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer) or len(ids) == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D integer array, got {ids.dtype} {ids.shape}")
-    if ids.min() < 0 or ids.max() >= V:
-        raise ValueError(f"{name} must hold ids in [0, V={V}), got values from {ids.min()} to {ids.max()}")
-    return ids.astype(np.int64)
 
 
 def uniform_bpc(V):
@@ -39,7 +32,8 @@ def uniform_bpc(V):
 
 def unigram_bpc(train_ids, eval_ids, V):
     """Bits per character of add-one smoothed character frequencies from train_ids, scored on eval_ids."""
-    train_ids, eval_ids = _check_ids("train_ids", train_ids, V), _check_ids("eval_ids", eval_ids, V)
+    train_ids = int_ids("train_ids", train_ids, V, nonempty=True)
+    eval_ids = int_ids("eval_ids", eval_ids, V, nonempty=True)
     p = (np.bincount(train_ids, minlength=V) + 1) / (len(train_ids) + V)
     return float(-np.log2(p[eval_ids]).mean())
 
@@ -60,12 +54,12 @@ class WittenBell:
     """
 
     def __init__(self, train_ids, V, order):
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or not 1 <= order <= MAX_ORDER:
+        if positive_int("order", order) > MAX_ORDER:
             raise ValueError(f"order must be an int in [1, {MAX_ORDER}], got {order!r}")
         if V ** MAX_ORDER >= 2**63:
             raise ValueError(f"V={V} too large to code {MAX_ORDER} characters in an int64")
         self.V, self.order = V, order
-        ids = _check_ids("train_ids", train_ids, V)
+        ids = int_ids("train_ids", train_ids, V, nonempty=True)
         self.grams, self.contexts = [], []  # per order k: (sorted codes, counts); context (codes, totals, distinct)
         for k in range(1, order + 1):
             codes, counts = np.unique(_gram_codes(ids, k, V), return_counts=True)  # every seen k-gram, sorted
@@ -86,7 +80,7 @@ class WittenBell:
         Position i is scored with the context ids[i-k+1 .. i-1] when it exists in `ids`; the first
         k - 1 positions (no full context) use the shorter contexts available.
         """
-        ids = _check_ids("ids", ids, self.V)
+        ids = int_ids("ids", ids, self.V, nonempty=True)
         n, V = len(ids), self.V
         p = np.full(n, 1.0 / V)  # order 0: uniform
         bits = []
@@ -107,7 +101,7 @@ class WittenBell:
 
     def probs(self, context):
         """(V,) distribution of the next character after `context` (ids; its last order - 1 are used)."""
-        context = _check_ids("context", context, self.V) if len(context) else np.zeros(0, dtype=np.int64)
+        context = int_ids("context", context, self.V, nonempty=True) if len(context) else np.zeros(0, dtype=np.int64)
         p = np.full(self.V, 1.0 / self.V)
         for k in range(1, min(self.order, len(context) + 1) + 1):
             h = 0
@@ -134,7 +128,7 @@ def choose_order(train_ids, V, *, max_order=MAX_ORDER, valid_frac=0.1):
     Returns (best order, (max_order,) validation bits per order). The held-out test text is never
     looked at: refit `WittenBell(train_ids, V, best)` on all training ids and score that once.
     """
-    train_ids = _check_ids("train_ids", train_ids, V)
+    train_ids = int_ids("train_ids", train_ids, V, nonempty=True)
     if not 0 < valid_frac < 1:
         raise ValueError(f"valid_frac must be strictly between 0 and 1, got {valid_frac}")
     cut = int(len(train_ids) * (1 - valid_frac))

@@ -19,13 +19,15 @@ of the small projected matrix. It costs O(V^2 D) instead of O(V^3).
 
 import numpy as np
 
+from course_utils._checks import int_ids, positive_int
 from course_utils.nlp import text
 from course_utils.nlp.embeddings import Embeddings
+from course_utils.nlp.vocab import Vocabulary
 
 
 def cooccurrence_matrix(ids, V, window, *, sentence_id=None, dtype=np.float32):
     """(V, V) counts C[w, c] of word c within `window` positions of word w (symmetric)."""
-    ids = text.check_ids("ids", ids, V)
+    ids = int_ids("ids", ids, V)
     center, context = text.window_pairs(ids, window, sentence_id=sentence_id)
     codes, counts = np.unique(center * V + context, return_counts=True)
     C = np.zeros((V, V), dtype=dtype)
@@ -52,7 +54,7 @@ def truncated_svd(M, k, *, seed=0, n_iter=4, oversample=10):
     M = np.asarray(M)
     if M.ndim != 2:
         raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= min(M.shape):
+    if positive_int("k", k) > min(M.shape):
         raise ValueError(f"k must be an int in [1, {min(M.shape)}], got {k!r}")
     rng = np.random.default_rng(seed)
     width = min(k + oversample, min(M.shape))
@@ -68,10 +70,8 @@ def ppmi_svd_embeddings(sentences, *, dim=100, window=5, min_count=5, alpha=0.75
                         vocab=None):
     """Embeddings from PPMI + truncated SVD: rows of U_D S_D^power, for the words of `vocab` (built from
     the sentences with min_count when None)."""
-    vocab = text.Vocabulary.build(sentences, min_count=min_count) if vocab is None else vocab
+    vocab = Vocabulary.build(sentences, min_count=min_count) if vocab is None else vocab
     ids, sentence_id = vocab.encode_corpus(sentences)
     C = cooccurrence_matrix(ids, vocab.V, window, sentence_id=sentence_id)
     U, S, _ = truncated_svd(ppmi(C, alpha=alpha), dim, seed=seed)
-    emb = Embeddings(vocab.words, U * S ** power)
-    emb.vocab = vocab
-    return emb
+    return Embeddings(vocab, U * S ** power)

@@ -10,6 +10,8 @@ given the same probabilities, write the same text.
 
 import numpy as np
 
+from course_utils._checks import positive_int
+
 
 def temperature_probs(logits, temperature):
     """softmax(logits / temperature) over the last axis (any leading shape), computed stably.
@@ -35,8 +37,8 @@ def next_char_probs(logits, temperature=1.0, top_k=None):
     logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim != 1 or not np.all(np.isfinite(logits)):
         raise ValueError(f"logits must be a finite 1-D array of shape (V,), got {logits.shape}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
-        raise ValueError(f"top_k must be None or a positive int, got {top_k!r}")
+    if top_k is not None:
+        positive_int("top_k", top_k)
     if temperature == 0:
         p = np.zeros_like(logits)
         p[np.argmax(logits)] = 1.0

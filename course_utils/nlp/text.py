@@ -1,8 +1,9 @@
 """From raw text to word indices: the corpus pipeline of chapters 06-08.
 
-A corpus is a list of sentences, each a list of tokens (lower-case words). A `Vocabulary` counts the
-words, keeps those seen at least `min_count` times and numbers them 0..V-1, most frequent first; a
-sentence then becomes an int64 index array, which is what every model of the course reads.
+A corpus is a list of sentences, each a list of tokens (lower-case words). A `vocab.Vocabulary` counts
+the words, keeps those seen at least `min_count` times and numbers them 0..V-1, most frequent first; a
+sentence then becomes an int64 index array, which is what every model of the course reads (`vocab`
+says which vocabulary each chapter uses).
 
 word2vec's two sampling tricks live here too, written as formulas you can test:
 
@@ -25,9 +26,10 @@ word2vec's two sampling tricks live here too, written as formulas you can test:
 """
 
 import re
-from collections import Counter
 
 import numpy as np
+
+from course_utils._checks import int_ids, positive_int
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")  # letters, with inner apostrophes kept: o'er, ne'er, is't
 SENTENCE_END = re.compile(r"[.!?;:]+|\n\s*\n")  # sentence punctuation, or a blank line (speech ends)
@@ -50,87 +52,6 @@ def sentences(text, *, min_length=2):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     out = (tokenise(piece) for piece in SENTENCE_END.split(text))
     return [s for s in out if len(s) >= min_length]
-
-
-def _check_sentences(sentences):
-    if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)):
-        raise ValueError(f"sentences must be a list of token lists, got {type(sentences).__name__}")
-    for s in sentences:
-        if isinstance(s, str) or not isinstance(s, (list, tuple)):
-            raise ValueError(f"sentences must be a list of token lists, got an element of type {type(s).__name__}")
-    if sum(len(s) for s in sentences) == 0:
-        raise ValueError("the corpus is empty: sentences hold no tokens")
-
-
-class Vocabulary:
-    """Words <-> indices 0..V-1, most frequent first (ties alphabetical), with their counts.
-
-    `Vocabulary.build(sentences, min_count)` keeps the words seen at least min_count times.
-    Attributes: words (list of V str), counts (V,) int64, index {word: i}, total (tokens kept).
-    """
-
-    def __init__(self, words, counts):
-        counts = np.asarray(counts, dtype=np.int64)
-        if len(words) != len(counts) or len(words) == 0:
-            raise ValueError(f"words and counts must be non-empty and of equal length, got {len(words)} and "
-                             f"{len(counts)}")
-        if len(set(words)) != len(words):
-            raise ValueError("words must be distinct")
-        self.words = list(words)
-        self.counts = counts
-        self.index = {w: i for i, w in enumerate(self.words)}
-        self.total = int(counts.sum())
-
-    @classmethod
-    def build(cls, sentences, *, min_count=5):
-        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
-            raise ValueError(f"min_count must be a positive int, got {min_count!r}")
-        _check_sentences(sentences)
-        counter = Counter(w for s in sentences for w in s)
-        kept = sorted(((c, w) for w, c in counter.items() if c >= min_count), key=lambda cw: (-cw[0], cw[1]))
-        if not kept:
-            raise ValueError(f"no word occurs at least min_count={min_count} times (the most frequent, "
-                             f"{counter.most_common(1)[0][1]} times); lower min_count")
-        return cls([w for _, w in kept], [c for c, _ in kept])
-
-    def __len__(self):
-        return len(self.words)
-
-    @property
-    def V(self):
-        return len(self.words)
-
-    def __contains__(self, word):
-        return word in self.index
-
-    def __repr__(self):
-        return f"Vocabulary(V={self.V}, total={self.total}, top={self.words[:5]})"
-
-    def encode(self, tokens):
-        """(T,) int64 indices of the tokens in the vocabulary; unknown (rare) words are dropped."""
-        return np.array([self.index[w] for w in tokens if w in self.index], dtype=np.int64)
-
-    def decode(self, ids):
-        """The words of an index array (or a single index)."""
-        ids = np.asarray(ids)
-        if ids.dtype.kind not in "iu":
-            raise ValueError(f"ids must be integers, got {ids.dtype}")
-        if ids.size and (ids.min() < 0 or ids.max() >= self.V):
-            raise ValueError(f"ids must lie in [0, V={self.V}), got values in [{ids.min()}, {ids.max()}]")
-        return self.words[int(ids)] if ids.ndim == 0 else [self.words[i] for i in ids.ravel()]
-
-    def encode_corpus(self, sentences):
-        """(ids, sentence_id): all sentences concatenated as one (T,) int64 array, and (T,) int64 saying
-        which sentence each token came from (so that context windows stop at sentence boundaries)."""
-        _check_sentences(sentences)
-        encoded = [self.encode(s) for s in sentences]
-        ids = np.concatenate(encoded) if encoded else np.zeros(0, np.int64)
-        sentence_id = np.repeat(np.arange(len(encoded)), [len(e) for e in encoded])
-        return ids, sentence_id
-
-    def frequencies(self):
-        """(V,) corpus frequencies count / total."""
-        return self.counts / self.total
 
 
 # ---- subsampling of frequent words -------------------------------------------------------------
@@ -158,7 +79,7 @@ def keep_probability(counts, sample=1e-3, *, formula="c"):
 
 def subsample(ids, keep_prob, rng):
     """Boolean mask (T,): which tokens survive, each kept independently with keep_prob[ids]."""
-    ids = check_ids("ids", ids, len(keep_prob))
+    ids = int_ids("ids", ids, len(keep_prob))
     return rng.random(len(ids)) < keep_prob[ids]
 
 
@@ -191,23 +112,6 @@ def sample_noise(probs, size, rng):
 # ---- training pairs -----------------------------------------------------------------------------
 
 
-def check_ids(name, ids, V=None, *, ndim=1):
-    """`ids` as an int64 array of `ndim` dimensions with values in [0, V); a clear ValueError otherwise."""
-    arr = np.asarray(ids)
-    if arr.dtype.kind not in "iu" or arr.ndim != ndim:
-        shape = "(N,)" if ndim == 1 else f"{ndim}-D"
-        raise ValueError(f"{name} must be an integer array of shape {shape}, got {arr.dtype} {arr.shape}")
-    if V is not None and arr.size and (arr.min() < 0 or arr.max() >= V):
-        raise ValueError(f"{name} must hold word indices in [0, V={V}), got values in [{arr.min()}, {arr.max()}]")
-    return arr.astype(np.int64, copy=False)
-
-
-def _check_window(window):
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be a positive int, got {window!r}")
-    return int(window)
-
-
 def window_pairs(ids, window, *, sentence_id=None, reach=None):
     """(center, context), two (P,) int64 arrays: every pair of positions at most `window` apart.
 
@@ -215,10 +119,10 @@ def window_pairs(ids, window, *, sentence_id=None, reach=None):
     window when None), j in the same sentence (sentence_id[i] == sentence_id[j]; one sentence if
     sentence_id is None). Pairs come out grouped by offset (all +-1 pairs, then +-2, ...), not in text order.
     """
-    ids = check_ids("ids", ids)
-    window = _check_window(window)
+    ids = int_ids("ids", ids)
+    window = positive_int("window", window)
     if sentence_id is not None:
-        sentence_id = check_ids("sentence_id", sentence_id)
+        sentence_id = int_ids("sentence_id", sentence_id)
         if len(sentence_id) != len(ids):
             raise ValueError(f"sentence_id must have the length of ids ({len(ids)}), got {len(sentence_id)}")
     b = np.full(len(ids), window) if reach is None else np.asarray(reach)
@@ -240,8 +144,8 @@ def skipgram_pairs_shrunk(ids, window, rng, *, sentence_id=None):
     paired with the words at most b_i away in its sentence: offset d is used with probability
     (window - d + 1) / window. See `window_pairs` for the order of the pairs.
     """
-    ids = check_ids("ids", ids)
-    window = _check_window(window)
+    ids = int_ids("ids", ids)
+    window = positive_int("window", window)
     reach = rng.integers(1, window + 1, size=len(ids))  # effective window of each position
     return window_pairs(ids, window, sentence_id=sentence_id, reach=reach)
 
@@ -249,8 +153,8 @@ def skipgram_pairs_shrunk(ids, window, rng, *, sentence_id=None):
 def context_windows(ids, window):
     """(center (N,), context (N, 2 * window)) for CBOW with a FIXED window: every position that has
     `window` words on each side, its context in order i-window..i-1, i+1..i+window."""
-    ids = check_ids("ids", ids)
-    window = _check_window(window)
+    ids = int_ids("ids", ids)
+    window = positive_int("window", window)
     N = len(ids) - 2 * window
     if N < 1:
         raise ValueError(f"ids must have more than 2 * window = {2 * window} tokens, got {len(ids)}")

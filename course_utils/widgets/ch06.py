@@ -56,8 +56,8 @@ def neighbours_explorer(emb, *, word=None, query=None, topn=8):
 
     if not isinstance(emb, Embeddings):
         raise ValueError(f"emb must be an Embeddings, got {type(emb).__name__}")
-    word = emb.words[0] if word is None else word
-    query = " ".join(emb.words[:3]) if query is None else query
+    word = emb.vocab.words[0] if word is None else word
+    query = " ".join(emb.vocab.words[:3]) if query is None else query
     word_box = widgets.Text(value=word, description="word", continuous_update=False)
     query_box = widgets.Text(value=query, description="a b c", continuous_update=False)
     n_slider = widgets.IntSlider(value=topn, min=1, max=20, description="top n")
@@ -78,6 +78,6 @@ def neighbours_explorer_demo():
     from course_utils.data import planted
     from course_utils.models import word2vec_torch
 
-    emb = word2vec_torch.train(planted.planted_corpus(10_000, seed=0), dim=50, window=3, epochs=5, seed=0,
-                               progress=False)
+    emb = word2vec_torch.fit(planted.planted_corpus(10_000, seed=0), dim=50, window=3, epochs=5, seed=0,
+                             progress=False)
     return neighbours_explorer(emb, word="queen", query="king queen man")

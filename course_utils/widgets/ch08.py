@@ -18,6 +18,7 @@ import numpy as np
 
 from course_utils.models import char_model
 from course_utils.nlp import sampling
+from course_utils.nlp.vocab import CharVocab
 
 DEMO_CHARS = "\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -105,6 +106,6 @@ def text_generation_explorer_demo():
 
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(0)
-    model = char_model.CharModel(char_model.CharVocab(DEMO_CHARS), 32, embed_dim=8)
+    model = char_model.CharModel(CharVocab(DEMO_CHARS), 32, embed_dim=8)
     torch.random.set_rng_state(generator_state)  # a demo does not move the caller's random numbers
     return text_generation_explorer(model, prime="To be")
