@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.torch_weights import to_numpy
+from course_utils.layers.common import to_numpy
 
 ADDITIVE_PARAMS = ("W_q", "W_k", "w_v")
 MULTIHEAD_PARAMS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")

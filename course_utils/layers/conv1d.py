@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.torch_weights import to_numpy
+from course_utils.layers.common import to_numpy
 
 
 class Conv1dCache(NamedTuple):

@@ -32,7 +32,7 @@ jacobians_to_end, jacobian_norms
 
 import numpy as np
 
-from course_utils.layers.rnn import sigmoid
+from course_utils.layers.common import sigmoid
 
 
 # ---------------------------------------------------------------- clipping

@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.rnn import as_output_gradient, as_state, gate_param_shapes, sigmoid
-from course_utils.layers.torch_weights import check_single_layer, to_numpy
+from course_utils.layers.common import (as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+                                       sigmoid, to_numpy)
 
 FORMS = ("torch", "textbook")
 GATES = ("z", "r", "g")  # our stacking order inside the (., 3H) input matrix

@@ -33,8 +33,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.rnn import as_output_gradient, as_state, gate_param_shapes, sigmoid
-from course_utils.layers.torch_weights import check_single_layer, to_numpy
+from course_utils.layers.common import (as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+                                       sigmoid, to_numpy)
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
 TORCH_GATES = ("i", "f", "g", "o")  # the order of the row blocks in torch's weight_ih_l0

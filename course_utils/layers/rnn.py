@@ -15,19 +15,14 @@ Backward (chapter 02): `rnn_step_backward` undoes one step; `rnn_backward` runs 
 through time over the whole sequence, optionally truncated to a horizon of k steps. Gradients are
 returned in dicts keyed by the name of what they are the gradient of, with the same shapes.
 
-The gated layers (`lstm`, `gru`) build on this module: they reuse `sigmoid`, `gate_param_shapes`
-(the params check), `as_state` (initial states) and `as_output_gradient` (the dout check) from here.
+The checks of states and gradients that all recurrent layers share live in `common`.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.torch_weights import check_single_layer, to_numpy
-
-def sigmoid(a):
-    """The logistic function 1 / (1 + exp(-a)): the valve of every LSTM and GRU gate."""
-    return 1.0 / (1.0 + np.exp(-a))
+from course_utils.layers.common import as_output_gradient, as_state, check_single_layer, to_numpy
 
 
 ACTIVATIONS = {
@@ -110,42 +105,6 @@ def _check_params(params):
     if b_h != (H,):
         raise ValueError(f"b_h must have shape (H,)=({H},) to match W_xh {W_xh}, got {b_h}")
     return D, H
-
-
-def gate_param_shapes(params, names, *, label="params"):
-    """Return (D, H) after checking a gated layer's params: every key of `names` present, names[0]
-    an input weight (D, H) that fixes D and H, every other W_x* (D, H), every W_h* (H, H), the rest (H,)."""
-    missing = [k for k in names if k not in params]
-    if missing:
-        raise ValueError(f"{label} must have keys {list(names)}; missing {missing}")
-    first, shape = names[0], np.shape(params[names[0]])
-    if len(shape) != 2:
-        raise ValueError(f"{first} must have shape (D, H), got {shape}")
-    D, H = shape
-    for name in names:
-        want = (D, H) if name.startswith("W_x") else (H, H) if name.startswith("W_h") else (H,)
-        got = np.shape(params[name])
-        if got != want:
-            raise ValueError(f"{name} must have shape {want} to match {first} {shape}, got {got}")
-    return D, H
-
-
-def as_state(value, name, N, H):
-    """A state argument as a float64 (N, H) array: zeros when None, a clear ValueError when mis-shaped."""
-    if value is None:
-        return np.zeros((N, H))
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != (N, H):
-        raise ValueError(f"{name} must have shape (N={N}, H={H}), got {value.shape}")
-    return value
-
-
-def as_output_gradient(dout, N, T, H):
-    """dL/dH_all as a float64 (N, T, H) array, or a clear ValueError if it does not match the output."""
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, T, H):
-        raise ValueError(f"dout must have shape (N, T, H)=({N}, {T}, {H}) like the layer's output, got {dout.shape}")
-    return dout
 
 
 def _check_activation(activation):

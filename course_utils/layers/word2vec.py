@@ -31,6 +31,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from course_utils.layers.common import log_softmax, sigmoid
 from course_utils.nlp.text import check_ids
 
 
@@ -46,11 +47,6 @@ class Word2VecCache(NamedTuple):
     sig_pos: Optional[np.ndarray]  # (N,) sigma(u_o . h), negative sampling only
     sig_neg: Optional[np.ndarray]  # (N, K) sigma(u_n . h), negative sampling only
     V: int
-
-
-def sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow warnings for large |x|."""
-    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def log_sigmoid(x):
@@ -94,7 +90,7 @@ def _output_forward(h, target, W_out, negatives):
     """Loss (N,) of predicting `target` from h (N, D), and the cache pieces of the output layer."""
     if negatives is None:
         scores = h @ W_out.T  # (N, V)
-        log_probs = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+        log_probs = log_softmax(scores, axis=1)
         loss = -log_probs[np.arange(len(target)), target]
         return loss, dict(probs=np.exp(log_probs), sig_pos=None, sig_neg=None)
     s_pos = np.sum(W_out[target] * h, axis=1)  # (N,)  u_o . h
