@@ -265,9 +265,9 @@ def test_step_and_backward_errors_name_shapes():
     _, cache = gru.gru_forward(np.zeros((2, 5, 3)), params)
     with pytest.raises(ValueError, match=r"^dout must have shape \(N=2, T=5, H=4\), got \(2, 5\)$"):
         gru.gru_backward(np.zeros((2, 5)), cache)
-    with pytest.raises(ValueError, match="cache must be the GRUCache returned by gru_forward, got StepCache"):
+    with pytest.raises(ValueError, match="cache must be the GRUCache returned by gru_forward, got GRUStepCache"):
         gru.gru_backward(np.zeros((2, 5, 4)), step)
-    with pytest.raises(ValueError, match="cache must be the StepCache returned by gru_step_forward, got GRUCache"):
+    with pytest.raises(ValueError, match="cache must be the GRUStepCache returned by gru_step_forward, got GRUCache"):
         gru.gru_step_backward(np.zeros((2, 4)), cache)
 
 

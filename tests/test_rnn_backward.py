@@ -275,7 +275,7 @@ def test_step_backward_errors_name_shapes():
     with pytest.raises(ValueError, match=r"dh must have shape \(N, H\)=\(2, 4\) like the step's output h, got \(4,\)"):
         rnn.rnn_step_backward(np.zeros(4), cache)
     _, seq_cache = rnn.rnn_forward(np.zeros((2, 1, 3)), params)
-    with pytest.raises(ValueError, match="cache must be the StepCache returned by rnn_step_forward, got RNNCache"):
+    with pytest.raises(ValueError, match="cache must be the RNNStepCache returned by rnn_step_forward, got RNNCache"):
         rnn.rnn_step_backward(np.zeros((2, 4)), seq_cache)
 
 

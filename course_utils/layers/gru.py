@@ -51,7 +51,7 @@ def param_names(form="torch"):
     return names + ["b_hg"] if form == "torch" else names
 
 
-class StepCache(NamedTuple):
+class GRUStepCache(NamedTuple):
     """What one step remembers for the backward pass."""
 
     x: np.ndarray  # (N, D)
@@ -210,7 +210,7 @@ def gru_step_forward(x, h_prev, params, *, form="torch"):
     h_prev = as_state(h_prev, "h_prev", x.shape[0], H)
     W_x, b = _stacked_x(params)
     z, r, g, hg, h = _step(x @ W_x + b, h_prev, params, form)
-    return h, StepCache(x, h_prev, z, r, g, hg, h, params, form)
+    return h, GRUStepCache(x, h_prev, z, r, g, hg, h, params, form)
 
 
 def gru_step_backward(dh, cache):
@@ -218,8 +218,8 @@ def gru_step_backward(dh, cache):
 
     Returns {"x": (N, D), "h_prev": (N, H)} plus one key per parameter of the cache's form.
     """
-    if not isinstance(cache, StepCache):
-        raise ValueError(f"cache must be the StepCache returned by gru_step_forward, got {type(cache).__name__}")
+    if not isinstance(cache, GRUStepCache):
+        raise ValueError(f"cache must be the GRUStepCache returned by gru_step_forward, got {type(cache).__name__}")
     dh = np.asarray(dh, dtype=np.float64)
     if dh.shape != cache.h.shape:
         raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")

@@ -47,7 +47,7 @@ def param_names(*, peephole=False):
     return names + list(PEEPHOLES) if peephole else names
 
 
-class StepCache(NamedTuple):
+class LSTMStepCache(NamedTuple):
     """What one step remembers for the backward pass."""
 
     x: np.ndarray  # (N, D)
@@ -195,7 +195,7 @@ def _unstack(dW_x, dW_h, db, H):
 def lstm_step_forward(x, h_prev, c_prev, params):
     """One time step for a mini-batch. x: (N, D), h_prev and c_prev: (N, H).
 
-    Returns (h, c, cache): the new output and cell state, both (N, H), and a StepCache.
+    Returns (h, c, cache): the new output and cell state, both (N, H), and a LSTMStepCache.
     """
     D, H, peephole = _check_params(params)
     x = np.asarray(x, dtype=np.float64)
@@ -206,7 +206,7 @@ def lstm_step_forward(x, h_prev, c_prev, params):
     W_x, W_h, b = _stacked(params)
     a = x @ W_x + h_prev @ W_h + b  # (N, 4H): all four gates' pre-activations in one product
     f, i, g, o, c, h = _step(a, c_prev, params, peephole)
-    return h, c, StepCache(x, h_prev, c_prev, f, i, g, o, c, h, params)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, f, i, g, o, c, h, params)
 
 
 def lstm_step_backward(dh, dc, cache):
@@ -214,8 +214,8 @@ def lstm_step_backward(dh, dc, cache):
 
     Returns {"x": (N, D), "h_prev": (N, H), "c_prev": (N, H)} plus one key per parameter.
     """
-    if not isinstance(cache, StepCache):
-        raise ValueError(f"cache must be the StepCache returned by lstm_step_forward, got {type(cache).__name__}")
+    if not isinstance(cache, LSTMStepCache):
+        raise ValueError(f"cache must be the LSTMStepCache returned by lstm_step_forward, got {type(cache).__name__}")
     dh = np.asarray(dh, dtype=np.float64)
     if dh.shape != cache.h.shape:
         raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")

@@ -37,7 +37,7 @@ DERIVATIVES = {
 }
 
 
-class StepCache(NamedTuple):
+class RNNStepCache(NamedTuple):
     """What one step remembers for the backward pass."""
 
     x: np.ndarray  # (N, D)   input at this step
@@ -126,7 +126,7 @@ def rnn_step_forward(x, h_prev, params, *, activation="tanh"):
         raise ValueError(f"h_prev must have shape (N={x.shape[0]}, H={H}), got {h_prev.shape}")
     a = x @ params["W_xh"] + h_prev @ params["W_hh"] + params["b_h"]  # (N, H)
     h = ACTIVATIONS[activation](a)
-    return h, StepCache(x, h_prev, h, activation, params)
+    return h, RNNStepCache(x, h_prev, h, activation, params)
 
 
 def rnn_forward(X, params, *, h0=None, activation="tanh"):
@@ -161,11 +161,11 @@ def rnn_step_backward(dh, cache):
     """Gradients of one step h = phi(x @ W_xh + h_prev @ W_hh + b_h), given dL/dh.
 
     dh: (N, H), the gradient of the loss with respect to this step's output h.
-    cache: the StepCache returned by rnn_step_forward.
+    cache: the RNNStepCache returned by rnn_step_forward.
     Returns {"x": (N, D), "h_prev": (N, H), "W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)}.
     """
-    if not isinstance(cache, StepCache):
-        raise ValueError(f"cache must be the StepCache returned by rnn_step_forward, got {type(cache).__name__}")
+    if not isinstance(cache, RNNStepCache):
+        raise ValueError(f"cache must be the RNNStepCache returned by rnn_step_forward, got {type(cache).__name__}")
     dh = np.asarray(dh, dtype=np.float64)
     if dh.shape != cache.h.shape:
         raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")
