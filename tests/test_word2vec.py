@@ -177,3 +177,17 @@ def test_cbow_and_params_bad_input():
         word2vec.skipgram_backward(np.ones(3), cache)
     with pytest.raises(ValueError, match="D must be a positive int, got 0"):
         word2vec.init_params(5, 0, seed=0)
+
+
+def test_backward_rejects_a_cache_of_the_other_model():
+    params = {"W_in": np.random.default_rng(0).normal(size=(V, D)), "W_out": np.zeros((V, D))}
+    _, sg = word2vec.skipgram_forward([1, 2], [3, 4], params)
+    _, cb = word2vec.cbow_forward([[1, 2], [3, 4]], [5, 6], params)
+    with pytest.raises(ValueError, match=r"^cache must be the Word2VecCache returned by cbow_forward, got one from "
+                                         r"skipgram_forward$"):
+        word2vec.cbow_backward(np.ones(2), sg)
+    with pytest.raises(ValueError, match=r"returned by skipgram_forward, got one from cbow_forward$"):
+        word2vec.skipgram_backward(np.ones(2), cb)
+    with pytest.raises(ValueError, match=r"returned by skipgram_forward, got tuple$"):
+        word2vec.skipgram_backward(np.ones(2), tuple(sg))
+    assert (sg.kind, cb.kind) == ("skipgram", "cbow")

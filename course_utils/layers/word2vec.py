@@ -36,8 +36,9 @@ from course_utils.nlp.text import check_ids
 
 
 class Word2VecCache(NamedTuple):
-    """What the forward pass remembers for the backward pass."""
+    """What the forward pass remembers for the backward pass; `kind` says which forward made it."""
 
+    kind: str  # "skipgram" or "cbow"
     inputs: np.ndarray  # (N,) centre words (skip-gram) or (N, 2C) context words (CBOW): rows of W_in used
     h: np.ndarray  # (N, D) hidden vectors
     target: np.ndarray  # (N,) the word to predict
@@ -117,6 +118,13 @@ def _output_backward(dloss, cache):
     return dh, dW_out
 
 
+def _check_cache(cache, kind):
+    """A ValueError unless `cache` is the Word2VecCache of `kind`_forward ("skipgram" or "cbow")."""
+    if not isinstance(cache, Word2VecCache) or cache.kind != kind:
+        got = f"one from {cache.kind}_forward" if isinstance(cache, Word2VecCache) else type(cache).__name__
+        raise ValueError(f"cache must be the Word2VecCache returned by {kind}_forward, got {got}")
+
+
 def _check_dloss(dloss, N):
     dloss = np.asarray(dloss, dtype=np.float64)
     if dloss.shape != (N,):
@@ -139,11 +147,13 @@ def skipgram_forward(center, context, params, *, negatives=None):
     negatives = _check_negatives(negatives, len(center), V)
     h = W_in[center]  # (N, D): one-hot(center) @ W_in is this row lookup
     loss, out = _output_forward(h, context, W_out, negatives)
-    return loss, Word2VecCache(inputs=center, h=h, target=context, negatives=negatives, W_out=W_out, V=V, **out)
+    return loss, Word2VecCache(kind="skipgram", inputs=center, h=h, target=context, negatives=negatives,
+                               W_out=W_out, V=V, **out)
 
 
 def skipgram_backward(dloss, cache):
     """{"W_in": (V, D), "W_out": (V, D)}: gradients of sum(dloss * loss), repeated indices summed."""
+    _check_cache(cache, "skipgram")
     dloss = _check_dloss(dloss, len(cache.target))
     dh, dW_out = _output_backward(dloss, cache)
     dW_in = np.zeros_like(cache.W_out)
@@ -169,19 +179,16 @@ def cbow_forward(context, center, params, *, negatives=None):
     negatives = _check_negatives(negatives, len(center), V)
     h = W_in[context].mean(axis=1)  # (N, D)
     loss, out = _output_forward(h, center, W_out, negatives)
-    return loss, Word2VecCache(inputs=context, h=h, target=center, negatives=negatives, W_out=W_out, V=V, **out)
+    return loss, Word2VecCache(kind="cbow", inputs=context, h=h, target=center, negatives=negatives,
+                               W_out=W_out, V=V, **out)
 
 
 def cbow_backward(dloss, cache):
     """{"W_in": (V, D), "W_out": (V, D)}: each context word receives dh / 2C; repeats add up."""
+    _check_cache(cache, "cbow")
     dloss = _check_dloss(dloss, len(cache.target))
     dh, dW_out = _output_backward(dloss, cache)
     dW_in = np.zeros_like(cache.W_out)
     width = cache.inputs.shape[1]
     np.add.at(dW_in, cache.inputs, np.broadcast_to(dh[:, None, :] / width, cache.inputs.shape + dh.shape[1:]))
     return {"W_in": dW_in, "W_out": dW_out}
-
-
-def sgd_step(params, grads, lr):
-    """params - lr * grads, as a new dict (the numpy training loop of the notebook)."""
-    return {k: params[k] - lr * grads[k] for k in params}
