@@ -1,4 +1,4 @@
-"""Attention in numpy (float64): scaled dot-product, additive (Bahdanau) and multi-head, forward and backward.
+"""Attention in numpy (float64): scaled dot-product and additive (Bahdanau), forward and backward; masks.
 
 Shapes are batch-first. Queries Q are (N, Tq, dq): N sequences, Tq queries each; keys K are (N, Tk, dk)
 and values V are (N, Tk, dv), one key and one value per position of the sequence being looked at.
@@ -21,25 +21,18 @@ exactly 0 and receive no gradient. A query whose row is masked everywhere has no
 that is a ValueError here (torch's maths gives NaN). Beware: torch.nn.MultiheadAttention's
 `key_padding_mask` and its boolean `attn_mask` mean the OPPOSITE -- True there means "ignore".
 
-Multi-head attention (= torch.nn.MultiheadAttention(batch_first=True), bias on, no add_bias_kv,
-no add_zero_attn, evaluated without dropout): project Xq, Xk, Xv to E features each, split them
-into h heads of E/h features, run scaled dot-product attention in every head, concatenate the
-heads and project once more:
-
-    Q = Xq @ W_q + b_q,  K = Xk @ W_k + b_k,  V = Xv @ W_v + b_v     (N, T, E) -> h heads (N, h, T, E/h)
-    out = concat_heads(attention(Q_h, K_h, V_h)) @ W_o + b_o         (N, Tq, E)
-
-torch reports the weights averaged over the heads: `MultiheadCache.mean_weights()`.
+Contract. `init_params(dq, dk, A, *, seed)` builds the additive layer's parameters. There is no
+`params_from_torch`: additive attention has no torch.nn twin (torch's only attention module is
+nn.MultiheadAttention, whose numpy twin is `multihead`; the dot product has no parameters), so the
+additive layer is checked against the same formula written in torch, with autograd. The forward and
+backward pairs are `dot_product_attention_forward/_backward` and `additive_attention_forward/_backward`.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.common import to_numpy
-
 ADDITIVE_PARAMS = ("W_q", "W_k", "w_v")
-MULTIHEAD_PARAMS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
 
 
 class AttentionCache(NamedTuple):
@@ -52,20 +45,6 @@ class AttentionCache(NamedTuple):
     scale: float | None  # dot product: the factor on Q @ K^T; additive: None
     S: np.ndarray | None  # additive only: tanh(q W_q + k W_k), (N, Tq, Tk, A)
     params: dict | None  # additive only
-
-
-class MultiheadCache(NamedTuple):
-    """What multi-head attention computed: the projections and every head's weights."""
-
-    Q: np.ndarray  # (N, h, Tq, E/h)
-    K: np.ndarray  # (N, h, Tk, E/h)
-    V: np.ndarray  # (N, h, Tk, E/h)
-    weights: np.ndarray  # (N, h, Tq, Tk)
-    heads: np.ndarray  # (N, Tq, E)  the heads' outputs side by side, before W_o
-
-    def mean_weights(self):
-        """The weights averaged over the heads, (N, Tq, Tk): what torch returns by default."""
-        return self.weights.mean(axis=1)
 
 
 # ---- input checks ----------------------------------------------------------------------------------
@@ -265,89 +244,7 @@ def additive_attention_backward(dout, cache):
     }
 
 
-# ---- multi-head attention -----------------------------------------------------------------------------
-
-
-def params_from_torch(module):
-    """Copy a `torch.nn.MultiheadAttention(batch_first=True)`'s weights: W_q (E, E) ... W_o (E, E), b_o (E,).
-
-    torch keeps y = x @ weight.T + bias, so our row-convention matrices are the transposes. With
-    kdim = vdim = E it stacks the three input projections in in_proj_weight (3E, E): rows 0:E are q,
-    E:2E are k, 2E:3E are v; otherwise they are q_proj_weight, k_proj_weight (E, kdim), v_proj_weight.
-    """
-    import torch
-
-    if not isinstance(module, torch.nn.MultiheadAttention):
-        raise ValueError(f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}")
-    if not module.batch_first or module.bias_k is not None or module.add_zero_attn or module.in_proj_bias is None:
-        raise ValueError(
-            "module must be nn.MultiheadAttention(batch_first=True, bias=True, add_bias_kv=False, "
-            f"add_zero_attn=False), got batch_first={module.batch_first}, bias={module.in_proj_bias is not None}, "
-            f"add_bias_kv={module.bias_k is not None}, add_zero_attn={module.add_zero_attn}"
-        )
-    E = module.embed_dim
-    if module._qkv_same_embed_dim:
-        W = to_numpy(module.in_proj_weight)  # (3E, E)
-        W_q, W_k, W_v = W[:E], W[E : 2 * E], W[2 * E :]
-    else:
-        W_q, W_k, W_v = (to_numpy(getattr(module, f"{k}_proj_weight")) for k in "qkv")
-    b = to_numpy(module.in_proj_bias)
-    return {
-        "W_q": W_q.T.copy(), "b_q": b[:E], "W_k": W_k.T.copy(), "b_k": b[E : 2 * E],
-        "W_v": W_v.T.copy(), "b_v": b[2 * E :],
-        "W_o": to_numpy(module.out_proj.weight).T.copy(), "b_o": to_numpy(module.out_proj.bias),
-    }  # fmt: skip
-
-
-def _check_multihead(Xq, Xk, Xv, params, num_heads):
-    if not isinstance(params, dict) or set(params) != set(MULTIHEAD_PARAMS):
-        got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ValueError(f"params must be a dict with keys {list(MULTIHEAD_PARAMS)}, got {got}")
-    E = np.shape(params["W_o"])[-1]
-    if isinstance(num_heads, bool) or not isinstance(num_heads, (int, np.integer)) or num_heads < 1 or E % num_heads:
-        raise ValueError(f"num_heads must be a positive int that divides E={E}, got {num_heads!r}")
-    Xq = _as_array("Xq", Xq, 3, "(N, Tq, E)")
-    N = Xq.shape[0]
-    Xk = _as_array("Xk", Xk, 3, f"(N={N}, Tk, kdim)")
-    Xv = _as_array("Xv", Xv, 3, f"(N={N}, Tk={Xk.shape[1]}, vdim)")
-    if Xk.shape[0] != N or Xv.shape[:2] != Xk.shape[:2]:
-        raise ValueError(f"Xk (N={N}, Tk, kdim) and Xv (N={N}, Tk, vdim) must agree, got {Xk.shape} and {Xv.shape}")
-    expected = {
-        "W_q": (Xq.shape[2], E), "W_k": (Xk.shape[2], E), "W_v": (Xv.shape[2], E), "W_o": (E, E),
-        "b_q": (E,), "b_k": (E,), "b_v": (E,), "b_o": (E,),
-    }  # fmt: skip
-    out = {}
-    for name, shape in expected.items():
-        out[name] = np.asarray(params[name], dtype=np.float64)
-        if out[name].shape != shape:
-            raise ValueError(f"params['{name}'] must have shape {shape}, got {out[name].shape}")
-    return Xq, Xk, Xv, out
-
-
-def multihead_attention_forward(Xq, Xk, Xv, params, *, num_heads, mask=None):
-    """Multi-head attention, equal to nn.MultiheadAttention(batch_first=True) in eval mode.
-
-    Xq (N, Tq, E), Xk (N, Tk, kdim), Xv (N, Tk, vdim); params from `params_from_torch`; mask
-    broadcastable to (N, Tq, Tk), True = may attend (the same for every head). Self-attention is
-    Xq = Xk = Xv. Returns out (N, Tq, E) and a MultiheadCache.
-    """
-    Xq, Xk, Xv, p = _check_multihead(Xq, Xk, Xv, params, num_heads)
-    N, Tq, E = Xq.shape
-    Tk, h = Xk.shape[1], int(num_heads)
-    mask = check_mask(mask, (N, Tq, Tk))
-
-    def split(X, W, b):  # (N, T, E) -> (N, h, T, E/h): head j owns features j*E/h ... (j+1)*E/h - 1
-        Y = X @ W + b
-        return Y.reshape(N, Y.shape[1], h, E // h).transpose(0, 2, 1, 3)
-
-    Q, K, V = split(Xq, p["W_q"], p["b_q"]), split(Xk, p["W_k"], p["b_k"]), split(Xv, p["W_v"], p["b_v"])
-    heads, cache = dot_product_attention_forward(
-        Q.reshape(N * h, Tq, E // h), K.reshape(N * h, Tk, E // h), V.reshape(N * h, Tk, E // h),
-        mask=np.repeat(mask, h, axis=0),  # one copy of sequence n's mask per head, in (n, head) order
-    )  # fmt: skip
-    heads = heads.reshape(N, h, Tq, E // h).transpose(0, 2, 1, 3).reshape(N, Tq, E)  # concatenate the heads
-    out = heads @ p["W_o"] + p["b_o"]  # (N, Tq, E)
-    return out, MultiheadCache(Q, K, V, cache.weights.reshape(N, h, Tq, Tk), heads)
+# ---- masks ---------------------------------------------------------------------------------------------
 
 
 def causal_mask(T, Tk=None):
