@@ -185,12 +185,12 @@ def test_mismatched_shapes_are_named():
     with pytest.raises(ValueError, match=r"K must have shape \(N=2"):
         attention.dot_product_attention_forward(Q, K[:1], V[:1])
     params = attention.init_params(5, 5, 3, seed=0)
-    with pytest.raises(ValueError, match=r"params\['W_k'\] must have shape \(dk=5, A=3\), got \(4, 3\)"):
+    with pytest.raises(ValueError, match=r"^W_k must have shape \(dk=5, A=3\), got \(4, 3\)$"):
         attention.additive_attention_forward(Q, K, V, {**params, "W_k": np.zeros((4, 3))})
     with pytest.raises(ValueError, match="params must be a dict with keys"):
         attention.additive_attention_forward(Q, K, V, {"W_q": params["W_q"]})
     _, cache = attention.dot_product_attention_forward(Q, K, V)
-    with pytest.raises(ValueError, match=r"dout must have the output's shape \(2, 3, 2\), got \(2, 3, 5\)"):
+    with pytest.raises(ValueError, match=r"^dout must have shape \(N=2, Tq=3, dv=2\), got \(2, 3, 5\)$"):
         attention.dot_product_attention_backward(np.zeros((2, 3, 5)), cache)
     _, additive = attention.additive_attention_forward(Q, K, V, params)
     with pytest.raises(ValueError, match="cache must come from dot_product_attention_forward"):
@@ -218,5 +218,9 @@ def test_bad_masks():
 
 
 def test_bad_lengths():
-    with pytest.raises(ValueError, match="lengths must be an integer array"):
+    with pytest.raises(ValueError, match=r"^lengths must hold values in 1..Tk=3, got values in \[0, 2\]$"):
         attention.padding_mask(np.array([0, 2]), 3)
+    with pytest.raises(ValueError, match=r"^lengths must be an integer array of shape \(N,\), got float64 \(2,\)$"):
+        attention.padding_mask(np.array([1.0, 2.0]), 3)
+    with pytest.raises(ValueError, match=r"^T must be a positive int, got 0$"):
+        attention.causal_mask(0)

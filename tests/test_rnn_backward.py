@@ -263,7 +263,7 @@ def test_backward_errors_name_shapes():
     with pytest.raises(ValueError, match=r"got \(2, 4, 4\)"):
         rnn.rnn_backward(np.zeros((2, 4, 4)), cache)
     for bad in (-1, 1.5, "3", True):
-        with pytest.raises(ValueError, match=r"truncate must be None \(full BPTT\) or an int k >= 0, got"):
+        with pytest.raises(ValueError, match=r"^truncate must be a non-negative int, got"):
             rnn.rnn_backward(np.zeros((2, 5, 4)), cache, truncate=bad)
     with pytest.raises(ValueError, match="cache must be the RNNCache returned by rnn_forward, got tuple"):
         rnn.rnn_backward(np.zeros((2, 5, 4)), tuple(cache))
@@ -272,7 +272,7 @@ def test_backward_errors_name_shapes():
 def test_step_backward_errors_name_shapes():
     params = rnn.init_params(3, 4, seed=0)
     _, cache = rnn.rnn_step_forward(np.zeros((2, 3)), np.zeros((2, 4)), params)
-    with pytest.raises(ValueError, match=r"dh must have shape \(N, H\)=\(2, 4\) like the step's output h, got \(4,\)"):
+    with pytest.raises(ValueError, match=r"^dh must have shape \(N=2, H=4\), got \(4,\)$"):
         rnn.rnn_step_backward(np.zeros(4), cache)
     _, seq_cache = rnn.rnn_forward(np.zeros((2, 1, 3)), params)
     with pytest.raises(ValueError, match="cache must be the RNNStepCache returned by rnn_step_forward, got RNNCache"):

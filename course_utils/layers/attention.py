@@ -32,6 +32,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils._checks import int_ids, positive_int
+from course_utils.layers.common import as_array
+
 ADDITIVE_PARAMS = ("W_q", "W_k", "w_v")
 
 
@@ -50,27 +53,12 @@ class AttentionCache(NamedTuple):
 # ---- input checks ----------------------------------------------------------------------------------
 
 
-def _as_array(name, a, ndim, layout):
-    """a as float64 with `ndim` axes, else a ValueError that names the expected layout."""
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a numeric array of shape {layout}, got {type(a).__name__}") from None
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must have shape {layout}, got {arr.shape}")
-    return arr
-
-
 def _check_qkv(Q, K, V, *, same_d=True):
     """Check Q (N, Tq, dq), K (N, Tk, dk), V (N, Tk, dv) fit together; return them as float64."""
-    Q = _as_array("Q", Q, 3, "(N, Tq, dq)")
+    Q = as_array("Q", Q, ("N", "Tq", "dq"))
     N, Tq, dq = Q.shape
-    K = _as_array("K", K, 3, f"(N={N}, Tk, dk{'=' + str(dq) if same_d else ''})")
-    V = _as_array("V", V, 3, f"(N={N}, Tk={K.shape[1]}, dv)")
-    if K.shape[0] != N or (same_d and K.shape[2] != dq):
-        raise ValueError(f"K must have shape (N={N}, Tk, dk{'=' + str(dq) if same_d else ''}), got {K.shape}")
-    if V.shape[:2] != K.shape[:2]:
-        raise ValueError(f"V must have shape (N={N}, Tk={K.shape[1]}, dv), got {V.shape}")
+    K = as_array("K", K, (("N", N), "Tk", ("dk", dq) if same_d else "dk"))
+    V = as_array("V", V, (("N", N), ("Tk", K.shape[1]), "dv"))
     if 0 in Q.shape[:2] or K.shape[1] == 0:
         raise ValueError(f"Q and K need at least one sequence, query and key, got Q {Q.shape} and K {K.shape}")
     return Q, K, V
@@ -103,11 +91,9 @@ def check_mask(mask, shape):
     return mask
 
 
-def _check_dout(dout, cache_out_shape):
-    dout = _as_array("dout", dout, len(cache_out_shape), str(cache_out_shape))
-    if dout.shape != cache_out_shape:
-        raise ValueError(f"dout must have the output's shape {cache_out_shape}, got {dout.shape}")
-    return dout
+def _check_dout(dout, out_shape):
+    """dout as float64 with the output's shape (N, Tq, dv), or the contract's ValueError."""
+    return as_array("dout", dout, tuple(zip(("N", "Tq", "dv"), out_shape)))
 
 
 # ---- the shared softmax ------------------------------------------------------------------------------
@@ -177,9 +163,7 @@ def dot_product_attention_backward(dout, cache):
 
 def init_params(dq, dk, A, *, seed):
     """Random additive-attention parameters: W_q (dq, A), W_k (dk, A), w_v (A,), U(-1/sqrt(fan_in), +)."""
-    for name, value in (("dq", dq), ("dk", dk), ("A", A)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    dq, dk, A = positive_int("dq", dq), positive_int("dk", dk), positive_int("A", A)
     rng = np.random.default_rng(seed)
     return {
         "W_q": rng.uniform(-1, 1, size=(dq, A)) / np.sqrt(dq),
@@ -192,14 +176,10 @@ def _check_additive_params(params, dq, dk):
     if not isinstance(params, dict) or set(params) != set(ADDITIVE_PARAMS):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
         raise ValueError(f"params must be a dict with keys {list(ADDITIVE_PARAMS)}, got {got}")
-    w_v = _as_array("params['w_v']", params["w_v"], 1, "(A,)")
+    w_v = as_array("w_v", params["w_v"], ("A",))
     A = w_v.shape[0]
-    W_q = _as_array("params['W_q']", params["W_q"], 2, f"(dq={dq}, A={A})")
-    W_k = _as_array("params['W_k']", params["W_k"], 2, f"(dk={dk}, A={A})")
-    if W_q.shape != (dq, A):
-        raise ValueError(f"params['W_q'] must have shape (dq={dq}, A={A}), got {W_q.shape}")
-    if W_k.shape != (dk, A):
-        raise ValueError(f"params['W_k'] must have shape (dk={dk}, A={A}), got {W_k.shape}")
+    W_q = as_array("W_q", params["W_q"], (("dq", dq), ("A", A)))
+    W_k = as_array("W_k", params["W_k"], (("dk", dk), ("A", A)))
     return {"W_q": W_q, "W_k": W_k, "w_v": w_v}
 
 
@@ -249,13 +229,15 @@ def additive_attention_backward(dout, cache):
 
 def causal_mask(T, Tk=None):
     """(T, Tk) boolean mask, True on and below the diagonal: query t may attend to keys 0 ... t."""
-    Tk = T if Tk is None else Tk
+    T = positive_int("T", T)
+    Tk = T if Tk is None else positive_int("Tk", Tk)
     return np.tril(np.ones((T, Tk), dtype=bool))
 
 
 def padding_mask(lengths, Tk):
     """(N, 1, Tk) boolean mask, True for the first lengths[n] keys of sequence n (the real ones)."""
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer) or (lengths < 1).any() or (lengths > Tk).any():
-        raise ValueError(f"lengths must be an integer array (N,) with values in 1..Tk={Tk}, got {lengths!r}")
+    Tk = positive_int("Tk", Tk)
+    lengths = int_ids("lengths", lengths, nonempty=True)
+    if lengths.min() < 1 or lengths.max() > Tk:
+        raise ValueError(f"lengths must hold values in 1..Tk={Tk}, got values in [{lengths.min()}, {lengths.max()}]")
     return (np.arange(Tk) < lengths[:, None])[:, None, :]

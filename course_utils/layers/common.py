@@ -2,8 +2,9 @@
 
 - `sigmoid`, `softmax`, `log_softmax`: written so that no input overflows (sigmoid(-800) is 0 without a
   warning, softmax of scores in the thousands is exact).
-- `gate_param_shapes`, `as_state`, `as_output_gradient`: the input checks of the recurrent layers (rnn,
-  lstm, gru), in the contract's message format `X must have shape (N, T, D=3), got (5, 3)`.
+- `as_array`: an input as float64 after checking its shape; `gate_param_shapes`, `as_state`,
+  `as_output_gradient`: the checks of the recurrent layers (rnn, lstm, gru). All use `_checks`' message
+  format, `X must have shape (N, T, D=3), got (5, 3)`.
 - `check_single_layer`, `to_numpy`: reading a torch module's weights into float64 numpy arrays. Each layer
   has its own `params_from_torch`, because the gate blocks differ; these two are what they have in common.
 
@@ -13,7 +14,7 @@ to run.
 
 import numpy as np
 
-from course_utils._checks import shape_error
+from course_utils._checks import check_shape, shape_error, shape_text
 
 
 def sigmoid(a):
@@ -36,6 +37,14 @@ def softmax(x, axis=-1):
     x = np.asarray(x, dtype=np.float64)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def as_array(name, x, dims):
+    """x as a float64 array whose shape matches `dims` (see _checks.check_shape), or the contract's ValueError."""
+    x = check_shape(name, x, dims)
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be a numeric array of shape {shape_text(dims)}, got dtype {x.dtype}")
+    return x.astype(np.float64, copy=False)
 
 
 def gate_param_shapes(params, names, *, label="params"):

@@ -36,7 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.common import (as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+from course_utils._checks import positive_int
+from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
                                        sigmoid, to_numpy)
 
 FORMS = ("torch", "textbook")
@@ -89,9 +90,7 @@ def init_params(D, H, *, seed, form="torch"):
     form="torch" adds the candidate's recurrent bias b_hg.
     """
     _check_form(form)
-    for name, value in (("D", D), ("H", H)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    D, H = positive_int("D", D), positive_int("H", H)
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(H)
     params = {f"W_x{k}": rng.uniform(-bound, bound, size=(D, H)) for k in GATES}
@@ -204,9 +203,7 @@ def _param_grads(x, h_prev, r, da, dhg, form):
 def gru_step_forward(x, h_prev, params, *, form="torch"):
     """One time step. x: (N, D), h_prev: (N, H). Returns (h, cache) with h: (N, H)."""
     D, H = _check_params(params, form)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
+    x = as_array("x", x, ("N", ("D", D)))
     h_prev = as_state(h_prev, "h_prev", x.shape[0], H)
     W_x, b = _stacked_x(params)
     z, r, g, hg, h = _step(x @ W_x + b, h_prev, params, form)
@@ -220,9 +217,7 @@ def gru_step_backward(dh, cache):
     """
     if not isinstance(cache, GRUStepCache):
         raise ValueError(f"cache must be the GRUStepCache returned by gru_step_forward, got {type(cache).__name__}")
-    dh = np.asarray(dh, dtype=np.float64)
-    if dh.shape != cache.h.shape:
-        raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")
+    dh = as_array("dh", dh, tuple(zip("NH", cache.h.shape)))  # (N, H) like the step's output h
     c = cache
     da, dhg, dh_prev = _step_backward(dh, c.h_prev, c.z, c.r, c.g, c.hg, c.params, c.form)
     W_x, _ = _stacked_x(c.params)
@@ -236,9 +231,7 @@ def gru_forward(X, params, *, h0=None, form="torch"):
     docstring). Returns (H_all, cache) with H_all: (N, T, H), what torch.nn.GRU returns as output.
     """
     D, H = _check_params(params, form)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != D:
-        raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("D", D)))
     N, T, _ = X.shape
     h0 = as_state(h0, "h0", N, H)
 

@@ -33,7 +33,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.common import (as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+from course_utils._checks import positive_int, shape_text
+from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
                                        sigmoid, to_numpy)
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
@@ -82,9 +83,7 @@ def init_params(D, H, *, seed, peephole=False):
     the forget gate's, b_f = 1: the cell starts out remembering, which helps long dependencies.
     With peephole=True the vectors w_cf, w_ci, w_co are added, starting at zero (a plain LSTM).
     """
-    for name, value in (("D", D), ("H", H)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    D, H = positive_int("D", D), positive_int("H", H)
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(H)
     params = {}
@@ -198,9 +197,7 @@ def lstm_step_forward(x, h_prev, c_prev, params):
     Returns (h, c, cache): the new output and cell state, both (N, H), and a LSTMStepCache.
     """
     D, H, peephole = _check_params(params)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
+    x = as_array("x", x, ("N", ("D", D)))
     h_prev = as_state(h_prev, "h_prev", x.shape[0], H)
     c_prev = as_state(c_prev, "c_prev", x.shape[0], H)
     W_x, W_h, b = _stacked(params)
@@ -216,12 +213,8 @@ def lstm_step_backward(dh, dc, cache):
     """
     if not isinstance(cache, LSTMStepCache):
         raise ValueError(f"cache must be the LSTMStepCache returned by lstm_step_forward, got {type(cache).__name__}")
-    dh = np.asarray(dh, dtype=np.float64)
-    if dh.shape != cache.h.shape:
-        raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")
-    dc = np.zeros_like(dh) if dc is None else np.asarray(dc, dtype=np.float64)
-    if dc.shape != cache.c.shape:
-        raise ValueError(f"dc must have shape (N, H)={cache.c.shape} like the step's cell state c, got {dc.shape}")
+    dh = as_array("dh", dh, tuple(zip("NH", cache.h.shape)))  # (N, H) like the step's output h
+    dc = as_state(dc, "dc", *cache.c.shape)  # zeros when None
     _, H, peephole = _check_params(cache.params)
     da, dc_prev, peep = _step_backward(
         dh, dc, cache.f, cache.i, cache.g, cache.o, cache.c, cache.c_prev, cache.params, peephole
@@ -240,9 +233,7 @@ def lstm_forward(X, params, *, h0=None, c0=None):
     c_T is cache.C[:, -1].
     """
     D, H, peephole = _check_params(params)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != D:
-        raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("D", D)))
     N, T, _ = X.shape
     h0, c0 = as_state(h0, "h0", N, H), as_state(c0, "c0", N, H)
 
@@ -305,16 +296,14 @@ def cell_trace(g, f, i, o, *, c0=0.0):
     every step) or a (T,) array. Runs c_t = f_t * c_{t-1} + i_t * g_t and h_t = o_t * tanh(c_t)
     from c_0 = c0 and returns (c, h), both (T,). The gate explorer widget plots them.
     """
-    g = np.asarray(g, dtype=np.float64)
-    if g.ndim != 1:
-        raise ValueError(f"g must have shape (T,), got {g.shape}")
+    g = as_array("g", g, ("T",))
     gates = {}
     for name, value in (("f", f), ("i", i), ("o", o)):
         value = np.asarray(value, dtype=np.float64)
         if value.ndim == 0:
             value = np.full(g.shape, value)
         if value.shape != g.shape:
-            raise ValueError(f"{name} must be a number or have shape (T={g.shape[0]},), got {value.shape}")
+            raise ValueError(f"{name} must be a number or have shape {shape_text((('T', len(g)),))}, got {value.shape}")
         if np.any((value < 0) | (value > 1)):
             raise ValueError(f"gate {name} must lie in [0, 1] (a sigmoid's range), got values from "
                              f"{value.min():.3g} to {value.max():.3g}")

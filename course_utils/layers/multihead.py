@@ -29,9 +29,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils._checks import check_shape, positive_int
+from course_utils._checks import positive_int
 from course_utils.layers import attention
-from course_utils.layers.common import to_numpy
+from course_utils.layers.common import as_array, to_numpy
 
 PARAMS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
 
@@ -109,29 +109,24 @@ def params_from_torch(module):
     }  # fmt: skip
 
 
-def _as_input(name, X, dims):
-    """X as a float64 array of shape `dims` (see _checks.shape_text), or the contract's ValueError."""
-    return np.asarray(check_shape(name, X, dims), dtype=np.float64)
-
-
 def _check_inputs(Xq, Xk, Xv, params, num_heads):
     """Return (Xq, Xk, Xv, float64 params, h) after checking that they all fit together."""
     if not isinstance(params, dict) or set(params) != set(PARAMS):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
         raise ValueError(f"params must be a dict with keys {list(PARAMS)}, got {got}")
-    W_o = _as_input("W_o", params["W_o"], ("E", "E"))
+    W_o = as_array("W_o", params["W_o"], ("E", "E"))
     E = W_o.shape[1]
     h = _num_heads(num_heads, E)
-    Xq = _as_input("Xq", Xq, ("N", "Tq", ("E", E)))
+    Xq = as_array("Xq", Xq, ("N", "Tq", ("E", E)))
     N = Xq.shape[0]
-    Xk = _as_input("Xk", Xk, (("N", N), "Tk", "kdim"))
-    Xv = _as_input("Xv", Xv, (("N", N), ("Tk", Xk.shape[1]), "vdim"))
+    Xk = as_array("Xk", Xk, (("N", N), "Tk", "kdim"))
+    Xv = as_array("Xv", Xv, (("N", N), ("Tk", Xk.shape[1]), "vdim"))
     dims = {
         "W_q": (("E", E), ("E", E)), "W_k": (("kdim", Xk.shape[2]), ("E", E)),
         "W_v": (("vdim", Xv.shape[2]), ("E", E)), "W_o": (("E", E), ("E", E)),
         "b_q": (("E", E),), "b_k": (("E", E),), "b_v": (("E", E),), "b_o": (("E", E),),
     }  # fmt: skip
-    return Xq, Xk, Xv, {name: _as_input(name, params[name], dims[name]) for name in PARAMS}, h
+    return Xq, Xk, Xv, {name: as_array(name, params[name], dims[name]) for name in PARAMS}, h
 
 
 def _split_heads(Y, h):
@@ -179,7 +174,7 @@ def multihead_attention_backward(dout, cache):
         )
     N, Tq, E = cache.heads.shape
     h = cache.weights.shape[1]
-    dout = _as_input("dout", dout, (("N", N), ("Tq", Tq), ("E", E)))
+    dout = as_array("dout", dout, (("N", N), ("Tq", Tq), ("E", E)))
     p = cache.params
     grads = {
         "W_o": cache.heads.reshape(-1, E).T @ dout.reshape(-1, E),  # (E, N*Tq) @ (N*Tq, E)

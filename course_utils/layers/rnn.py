@@ -22,7 +22,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.common import as_output_gradient, as_state, check_single_layer, to_numpy
+from course_utils._checks import positive_int
+from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+                                       to_numpy)
 
 
 ACTIVATIONS = {
@@ -63,9 +65,7 @@ def init_params(D, H, *, seed):
     Weights are drawn like torch's default, U(-1/sqrt(H), 1/sqrt(H)); the bias starts at zero.
     Returns {"W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)} in float64.
     """
-    for name, value in (("D", D), ("H", H)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    D, H = positive_int("D", D), positive_int("H", H)
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(H)
     return {
@@ -93,18 +93,7 @@ def params_from_torch(module):
 
 def _check_params(params):
     """Return (D, H) after checking that the three arrays fit together."""
-    missing = [k for k in ("W_xh", "W_hh", "b_h") if k not in params]
-    if missing:
-        raise ValueError(f"params must have keys W_xh, W_hh, b_h; missing {missing}")
-    W_xh, W_hh, b_h = (np.shape(params[k]) for k in ("W_xh", "W_hh", "b_h"))
-    if len(W_xh) != 2:
-        raise ValueError(f"W_xh must have shape (D, H), got {W_xh}")
-    D, H = W_xh
-    if W_hh != (H, H):
-        raise ValueError(f"W_hh must have shape (H, H)=({H}, {H}) to match W_xh {W_xh}, got {W_hh}")
-    if b_h != (H,):
-        raise ValueError(f"b_h must have shape (H,)=({H},) to match W_xh {W_xh}, got {b_h}")
-    return D, H
+    return gate_param_shapes(params, ("W_xh", "W_hh", "b_h"))
 
 
 def _check_activation(activation):
@@ -119,11 +108,8 @@ def rnn_step_forward(x, h_prev, params, *, activation="tanh"):
     """
     D, H = _check_params(params)
     _check_activation(activation)
-    x, h_prev = np.asarray(x, dtype=np.float64), np.asarray(h_prev, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
-    if h_prev.shape != (x.shape[0], H):
-        raise ValueError(f"h_prev must have shape (N={x.shape[0]}, H={H}), got {h_prev.shape}")
+    x = as_array("x", x, ("N", ("D", D)))
+    h_prev = as_array("h_prev", h_prev, (("N", x.shape[0]), ("H", H)))
     a = x @ params["W_xh"] + h_prev @ params["W_hh"] + params["b_h"]  # (N, H)
     h = ACTIVATIONS[activation](a)
     return h, RNNStepCache(x, h_prev, h, activation, params)
@@ -137,9 +123,7 @@ def rnn_forward(X, params, *, h0=None, activation="tanh"):
     """
     D, H = _check_params(params)
     _check_activation(activation)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != D:
-        raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("D", D)))
     N, T, _ = X.shape
     h0 = as_state(h0, "h0", N, H)
 
@@ -166,9 +150,7 @@ def rnn_step_backward(dh, cache):
     """
     if not isinstance(cache, RNNStepCache):
         raise ValueError(f"cache must be the RNNStepCache returned by rnn_step_forward, got {type(cache).__name__}")
-    dh = np.asarray(dh, dtype=np.float64)
-    if dh.shape != cache.h.shape:
-        raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")
+    dh = as_array("dh", dh, tuple(zip("NH", cache.h.shape)))  # (N, H) like the step's output h
     # a = x @ W_xh + h_prev @ W_hh + b_h  and  h = phi(a)  =>  dL/da = dL/dh * phi'(a)
     da = dh * DERIVATIVES[cache.activation](cache.h)  # (N, H)
     return {
@@ -181,10 +163,9 @@ def rnn_step_backward(dh, cache):
 
 
 def _check_truncate(truncate):
-    if truncate is None:
-        return
-    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 0:
-        raise ValueError(f"truncate must be None (full BPTT) or an int k >= 0, got {truncate!r}")
+    """None (full BPTT) or a non-negative int k."""
+    if truncate is not None:
+        positive_int("truncate", truncate, minimum=0)
 
 
 def rnn_backward(dout, cache, *, truncate=None):

@@ -31,8 +31,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from course_utils.layers.common import log_softmax, sigmoid
-from course_utils.nlp.text import check_ids
+from course_utils._checks import int_ids, positive_int, shape_error
+from course_utils.layers.common import as_array, log_softmax, sigmoid
 
 
 class Word2VecCache(NamedTuple):
@@ -61,9 +61,7 @@ def init_params(V, D, *, seed):
     W_in ~ U(-0.5 / D, 0.5 / D); W_out = 0. Zero output vectors are fine: the first gradient of W_out is
     the (random) centre vectors, which breaks the symmetry.
     """
-    for name, value in (("V", V), ("D", D)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    V, D = positive_int("V", V), positive_int("D", D)
     rng = np.random.default_rng(seed)
     return {"W_in": rng.uniform(-0.5 / D, 0.5 / D, size=(V, D)), "W_out": np.zeros((V, D))}
 
@@ -72,18 +70,17 @@ def _check_params(params):
     missing = [k for k in ("W_in", "W_out") if k not in params]
     if missing:
         raise ValueError(f"params must have keys W_in, W_out; missing {missing}")
-    W_in, W_out = np.asarray(params["W_in"], np.float64), np.asarray(params["W_out"], np.float64)
-    if W_in.ndim != 2 or W_in.shape != W_out.shape:
-        raise ValueError(f"W_in and W_out must both have shape (V, D), got {W_in.shape} and {W_out.shape}")
+    W_in = as_array("W_in", params["W_in"], ("V", "D"))
+    W_out = as_array("W_out", params["W_out"], tuple(zip("VD", W_in.shape)))  # the same (V, D) as W_in
     return W_in, W_out
 
 
 def _check_negatives(negatives, N, V):
     if negatives is None:
         return None
-    negatives = check_ids("negatives", negatives, V, ndim=2)
+    negatives = int_ids("negatives", negatives, V, ndim=2)
     if negatives.shape[0] != N:
-        raise ValueError(f"negatives must have shape (N={N}, K), got {negatives.shape}")
+        raise shape_error("negatives", (("N", N), "K"), negatives.shape)
     return negatives
 
 
@@ -126,10 +123,7 @@ def _check_cache(cache, kind):
 
 
 def _check_dloss(dloss, N):
-    dloss = np.asarray(dloss, dtype=np.float64)
-    if dloss.shape != (N,):
-        raise ValueError(f"dloss must have shape (N={N},), got {dloss.shape}")
-    return dloss
+    return as_array("dloss", dloss, (("N", N),))
 
 
 def skipgram_forward(center, context, params, *, negatives=None):
@@ -140,10 +134,10 @@ def skipgram_forward(center, context, params, *, negatives=None):
     """
     W_in, W_out = _check_params(params)
     V = W_in.shape[0]
-    center = check_ids("center", center, V)
-    context = check_ids("context", context, V)
-    if len(center) != len(context):
-        raise ValueError(f"center and context must have the same length N, got {len(center)} and {len(context)}")
+    center = int_ids("center", center, V)
+    context = int_ids("context", context, V)
+    if len(context) != len(center):
+        raise shape_error("context", (("N", len(center)),), context.shape)  # one context word per centre
     negatives = _check_negatives(negatives, len(center), V)
     h = W_in[center]  # (N, D): one-hot(center) @ W_in is this row lookup
     loss, out = _output_forward(h, context, W_out, negatives)
@@ -169,11 +163,10 @@ def cbow_forward(context, center, params, *, negatives=None):
     """
     W_in, W_out = _check_params(params)
     V = W_in.shape[0]
-    context = check_ids("context", context, V, ndim=2)
-    center = check_ids("center", center, V)
+    context = int_ids("context", context, V, ndim=2)
+    center = int_ids("center", center, V)
     if len(center) != len(context):
-        raise ValueError(f"context (N, 2C) and center (N,) must have the same N, got {context.shape} and "
-                         f"{center.shape}")
+        raise shape_error("center", (("N", len(context)),), center.shape)  # one centre per row of context
     if context.shape[1] == 0:
         raise ValueError(f"context must hold at least one word per row, got shape {context.shape}")
     negatives = _check_negatives(negatives, len(center), V)
