@@ -24,7 +24,9 @@ indices add up -- a noise word drawn twice, a centre repeated in the batch -- so
 
 Contract: `init_params(V, D, *, seed)`; `skipgram_forward(center, context, params, *, negatives=None)
 -> (loss (N,), cache)`; `skipgram_backward(dloss (N,), cache) -> {"W_in", "W_out"}`; the same pair for
-CBOW with `context` (N, 2C) first and `center` second.
+CBOW with `context` (N, 2C) first and `center` second. There is no `params_from_torch`, a documented exception
+of the contract: word2vec has no torch.nn twin (`models.word2vec_torch` trains the same model with hand-written
+SGD).
 """
 
 from typing import NamedTuple, Optional
