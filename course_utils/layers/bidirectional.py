@@ -28,7 +28,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from course_utils.layers import gru, lstm, rnn
-from course_utils.layers.common import as_array
+from course_utils.layers.common import as_array, is_torch_module
 
 # Which backward pass undoes which forward pass.
 BACKWARD_OF = {rnn.rnn_forward: rnn.rnn_backward, lstm.lstm_forward: lstm.lstm_backward, gru.gru_forward: gru.gru_backward}
@@ -98,19 +98,17 @@ def params_from_torch(module):
     (weight_ih_l0_reverse, ...). Each direction is copied into a one-directional twin module and
     read by that layer's own params_from_torch, so the two can never disagree.
     """
-    import torch
-
-    loaders = {torch.nn.LSTM: lstm.params_from_torch, torch.nn.GRU: gru.params_from_torch, torch.nn.RNN: rnn.params_from_torch}
+    loaders = {"LSTM": lstm.params_from_torch, "GRU": gru.params_from_torch, "RNN": rnn.params_from_torch}
     kind = type(module)
-    if kind not in loaders:
+    if kind.__name__ not in loaders or not is_torch_module(module, kind.__name__):
         raise ValueError(f"module must be a torch.nn.RNN, LSTM or GRU, got {kind.__name__}")
     if module.num_layers != 1 or not module.bidirectional or not module.batch_first:
         raise ValueError(
             f"module must be nn.{kind.__name__}(num_layers=1, bidirectional=True, batch_first=True), got "
             f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, batch_first={module.batch_first}"
         )
-    extra = {"nonlinearity": module.nonlinearity} if kind is torch.nn.RNN else {}
-    if kind is torch.nn.LSTM and module.proj_size:
+    extra = {"nonlinearity": module.nonlinearity} if kind.__name__ == "RNN" else {}
+    if kind.__name__ == "LSTM" and module.proj_size:
         raise ValueError(f"module must have proj_size=0, got {module.proj_size}")
     state = module.state_dict()
     result = []
@@ -118,5 +116,5 @@ def params_from_torch(module):
         twin = kind(module.input_size, module.hidden_size, batch_first=True, bias=module.bias, **extra)
         twin = twin.to(module.weight_ih_l0.dtype)  # keep float64 weights float64
         twin.load_state_dict({name: state[name + suffix] for name in twin.state_dict()})
-        result.append(loaders[kind](twin))
+        result.append(loaders[kind.__name__](twin))
     return tuple(result)

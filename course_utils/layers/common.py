@@ -5,11 +5,12 @@
 - `as_array`: an input as float64 after checking its shape; `gate_param_shapes`, `as_state`,
   `as_output_gradient`: the checks of the recurrent layers (rnn, lstm, gru). All use `_checks`' message
   format, `X must have shape (N, T, D=3), got (5, 3)`.
-- `check_single_layer`, `to_numpy`: reading a torch module's weights into float64 numpy arrays. Each layer
-  has its own `params_from_torch`, because the gate blocks differ; these two are what they have in common.
+- `is_torch_module`, `check_single_layer`, `to_numpy`: reading a torch module's weights into float64 numpy
+  arrays. Each layer has its own `params_from_torch`, because the gate blocks differ; these are what they
+  have in common.
 
-Only numpy is imported here; `to_numpy` imports torch when it is called, so the layers never need torch
-to run.
+layers/ never imports torch, not even inside a function (tests/test_layering.py): a torch module is
+recognised by the names of its classes, and a tensor is converted by its own methods.
 """
 
 import numpy as np
@@ -88,16 +89,21 @@ def as_output_gradient(dout, N, T, H):
     return dout
 
 
-def check_single_layer(module, cls):
-    """Raise a ValueError unless `module` is a `cls` with num_layers=1, one direction, batch_first=True
-    (and, for an LSTM, no projection)."""
-    if not isinstance(module, cls):
-        raise ValueError(f"module must be a torch.nn.{cls.__name__}, got {type(module).__name__}")
+def is_torch_module(module, name):
+    """Whether `module` is a torch.nn.<name> (or a subclass of one), read from its classes without importing torch."""
+    return any(c.__name__ == name and c.__module__.startswith("torch.nn") for c in type(module).__mro__)
+
+
+def check_single_layer(module, name):
+    """Raise a ValueError unless `module` is a torch.nn.<name> ("RNN", "LSTM", "GRU") with num_layers=1, one
+    direction, batch_first=True (and, for an LSTM, no projection)."""
+    if not is_torch_module(module, name):
+        raise ValueError(f"module must be a torch.nn.{name}, got {type(module).__name__}")
     proj = getattr(module, "proj_size", 0)
     if module.num_layers != 1 or module.bidirectional or not module.batch_first or proj:
         wanted = "num_layers=1, bidirectional=False, batch_first=True" + (", proj_size=0" if proj else "")
         raise ValueError(
-            f"module must be nn.{cls.__name__}({wanted}), got num_layers={module.num_layers}, "
+            f"module must be nn.{name}({wanted}), got num_layers={module.num_layers}, "
             f"bidirectional={module.bidirectional}, batch_first={module.batch_first}"
             + (f", proj_size={proj}" if proj else "")
         )
@@ -105,6 +111,4 @@ def check_single_layer(module, cls):
 
 def to_numpy(tensor):
     """A float64 numpy copy of a torch tensor (detached, on the CPU)."""
-    import torch
-
-    return tensor.detach().cpu().to(torch.float64).numpy().copy()
+    return tensor.detach().cpu().double().numpy().copy()

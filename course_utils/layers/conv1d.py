@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils._checks import positive_int, shape_error
-from course_utils.layers.common import as_array, to_numpy
+from course_utils.layers.common import as_array, is_torch_module, to_numpy
 
 
 class Conv1dCache(NamedTuple):
@@ -94,9 +94,7 @@ def params_from_torch(module):
     Only groups=1 and padding_mode="zeros" have a numpy twin here. A layer without bias gets b = 0.
     The module's stride, padding and dilation are not copied: pass them to `conv1d_forward`.
     """
-    import torch
-
-    if not isinstance(module, torch.nn.Conv1d):
+    if not is_torch_module(module, "Conv1d"):
         raise ValueError(f"module must be a torch.nn.Conv1d, got {type(module).__name__}")
     if module.groups != 1 or module.padding_mode != "zeros":
         raise ValueError(f"module must be nn.Conv1d(groups=1, padding_mode='zeros'), got groups={module.groups}, "

@@ -108,9 +108,7 @@ def params_from_torch(module):
     weight_ih_l0[H:2H].T, W_xg = weight_ih_l0[2H:3H].T. b_r and b_z sum torch's two biases;
     b_g = bias_ih_l0[2H:], b_hg = bias_hh_l0[2H:] stay separate.
     """
-    import torch
-
-    check_single_layer(module, torch.nn.GRU)
+    check_single_layer(module, "GRU")
 
     H = module.hidden_size
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (3H, D), (3H, H)

@@ -104,9 +104,7 @@ def params_from_torch(module):
     torch's weight_ih_l0 is (4H, D): row blocks i, f, g, o. So W_xi = weight_ih_l0[0:H].T,
     W_xf = weight_ih_l0[H:2H].T, ...; the same for weight_hh_l0; b_k = bias_ih_l0[k] + bias_hh_l0[k].
     """
-    import torch
-
-    check_single_layer(module, torch.nn.LSTM)
+    check_single_layer(module, "LSTM")
 
     H = module.hidden_size
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (4H, D), (4H, H)

@@ -31,7 +31,7 @@ import numpy as np
 
 from course_utils._checks import positive_int
 from course_utils.layers import attention
-from course_utils.layers.common import as_array, to_numpy
+from course_utils.layers.common import as_array, is_torch_module, to_numpy
 
 PARAMS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
 
@@ -85,9 +85,7 @@ def params_from_torch(module):
     kdim = vdim = E it stacks the three input projections in in_proj_weight (3E, E): rows 0:E are q,
     E:2E are k, 2E:3E are v; otherwise they are q_proj_weight, k_proj_weight (E, kdim), v_proj_weight.
     """
-    import torch
-
-    if not isinstance(module, torch.nn.MultiheadAttention):
+    if not is_torch_module(module, "MultiheadAttention"):
         raise ValueError(f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}")
     if not module.batch_first or module.bias_k is not None or module.add_zero_attn or module.in_proj_bias is None:
         raise ValueError(

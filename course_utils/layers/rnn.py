@@ -80,9 +80,7 @@ def params_from_torch(module):
 
     W_xh = weight_ih_l0.T, W_hh = weight_hh_l0.T, b_h = bias_ih_l0 + bias_hh_l0 (zero without bias).
     """
-    import torch
-
-    check_single_layer(module, torch.nn.RNN)
+    check_single_layer(module, "RNN")
 
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (H, D), (H, H)
     b_h = np.zeros(W_hh.shape[0])
