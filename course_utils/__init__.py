@@ -9,9 +9,9 @@ layers/     numpy float64 reference layers on one contract (init_params, params_
             <layer>_forward, <layer>_backward), each equal to its torch twin:
             rnn (= nn.RNN; BPTT, truncation) · lstm (= nn.LSTM; peepholes) · gru (= nn.GRU; torch's and the
             textbook form) · bidirectional · conv1d (= nn.Conv1d; receptive field) · attention (dot-product,
-            additive, multi-head, masks) · word2vec (skip-gram, CBOW, negative sampling);
+            additive, masks) · multihead (= nn.MultiheadAttention) · word2vec (skip-gram, CBOW, negative sampling);
+            common (stable sigmoid and softmax, shared checks, float64 copies of torch weights) ·
             gradcheck (finite differences, the referee) · gradients (clipping, the scalar model, Jacobians)
-            · torch_weights (float64 copies of torch weights)
 nlp/        numpy text methods: vocab (the vocabularies: which chapter uses which) · text (tokens,
             subsampling, noise, pairs) · embeddings · ppmi (PPMI + SVD baseline) · ngram (bits-per-character
             baselines) · sampling (temperature, top-k)

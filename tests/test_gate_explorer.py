@@ -68,7 +68,7 @@ def test_gate_response_with_event_only_writes_decays_geometrically_between_event
     np.testing.assert_allclose(c[first:second], np.tanh(2 * value) * f**k)  # only forgetting in between
     _, i_all, c_noisy, _ = widgets.gate_response(f, 1.0, 1.0, write_events_only=False)
     assert np.all(i_all == 1.0) and not np.allclose(c_noisy[:first], 0.0)  # noise gets in
-    with pytest.raises(ValueError, match="n_steps must be an int larger than 30"):
+    with pytest.raises(ValueError, match="^n_steps must be an int >= 31, got 20$"):
         widgets.gate_signal(20)
 
 

@@ -106,8 +106,8 @@ def test_bad_inputs_raise_clear_errors(kwargs, pattern):
 @pytest.mark.parametrize(
     "change,pattern",
     [
-        ({"W_hh": np.zeros((3, 3))}, r"W_hh must have shape \(H, H\)=\(4, 4\) to match W_xh \(3, 4\), got \(3, 3\)"),
-        ({"b_h": np.zeros(3)}, r"b_h must have shape \(H,\)=\(4,\) to match W_xh \(3, 4\), got \(3,\)"),
+        ({"W_hh": np.zeros((3, 3))}, r"^W_hh must have shape \(H=4, H=4\), got \(3, 3\)$"),
+        ({"b_h": np.zeros(3)}, r"^b_h must have shape \(H=4,\), got \(3,\)$"),
         ({"W_xh": np.zeros(3)}, r"W_xh must have shape \(D, H\), got \(3,\)"),
     ],
 )

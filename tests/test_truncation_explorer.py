@@ -53,7 +53,7 @@ def test_truncation_reach_rejects_bad_input():
         widgets.truncation_reach(2, T=0)
     with pytest.raises(ValueError, match="spectral_radius must be a positive number, got -1"):
         widgets.truncation_reach(2, -1)
-    with pytest.raises(ValueError, match="truncate must be None"):
+    with pytest.raises(ValueError, match="^truncate must be a non-negative int"):
         widgets.truncation_reach(-1)
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils.layers import word2vec
+from course_utils.layers import common, word2vec
 from course_utils.layers.gradcheck import check_gradients
 
 V, D = 7, 4
@@ -96,7 +96,7 @@ def test_repeated_indices_add_up():
     _, cache = word2vec.skipgram_forward(np.array([2]), np.array([5]), params, negatives=np.array([[1, 1, 4]]))
     g = word2vec.skipgram_backward(np.ones(1), cache)["W_out"]
     s1 = params["W_out"][1] @ params["W_in"][2]
-    np.testing.assert_allclose(g[1], 2 * word2vec.sigmoid(s1) * params["W_in"][2], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(g[1], 2 * common.sigmoid(s1) * params["W_in"][2], rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
@@ -148,13 +148,13 @@ def test_stable_for_large_scores():
 
 
 @pytest.mark.parametrize("center,context,negatives,message", [
-    (np.array([0, 7]), np.array([1, 2]), None, r"center must hold indices in \[0, V=7\), got values in \[0, 7\]"),
-    (np.array([0, -1]), np.array([1, 2]), None, r"center must hold indices in \[0, V=7\)"),
+    (np.array([0, 7]), np.array([1, 2]), None, r"^center must hold indices in \[0, V=7\), got values in \[0, 7\]$"),
+    (np.array([0, -1]), np.array([1, 2]), None, r"^center must hold indices in \[0, V=7\), got values in \[-1, 0\]$"),
     (np.array([0.0, 1.0]), np.array([1, 2]), None, r"center must be an integer array of shape \(N,\), got float64"),
-    (np.array([0, 1]), np.array([1, 2, 3]), None, r"same length N, got 2 and 3"),
+    (np.array([0, 1]), np.array([1, 2, 3]), None, r"^context must have shape \(N=2,\), got \(3,\)$"),
     (np.array([[0, 1]]), np.array([1, 2]), None, r"center must be an integer array of shape \(N,\)"),
     (np.array([0, 1]), np.array([1, 2]), np.array([[1, 2]]), r"negatives must have shape \(N=2, K\), got \(1, 2\)"),
-    (np.array([0, 1]), np.array([1, 2]), np.array([[1, 9], [0, 0]]), r"negatives must hold indices in \[0, V=7\)"),
+    (np.array([0, 1]), np.array([1, 2]), np.array([[1, 9], [0, 0]]), r"^negatives must hold indices in \[0, V=7\)"),
     (np.array([0, 1]), np.array([1, 2]), np.array([1, 2]), r"negatives must be an integer array of shape 2-D"),
 ])
 def test_skipgram_bad_input(center, context, negatives, message):
@@ -166,14 +166,28 @@ def test_cbow_and_params_bad_input():
     params = random_params(0)
     with pytest.raises(ValueError, match=r"context must be an integer array of shape 2-D"):
         word2vec.cbow_forward(np.array([1, 2]), np.array([1, 2]), params)
-    with pytest.raises(ValueError, match=r"same N, got \(3, 2\) and \(2,\)"):
+    with pytest.raises(ValueError, match=r"^center must have shape \(N=3,\), got \(2,\)$"):
         word2vec.cbow_forward(np.zeros((3, 2), int), np.array([1, 2]), params)
     with pytest.raises(ValueError, match=r"missing \['W_out'\]"):
         word2vec.skipgram_forward(np.array([1]), np.array([1]), {"W_in": params["W_in"]})
-    with pytest.raises(ValueError, match=r"both have shape \(V, D\), got \(7, 4\) and \(7, 3\)"):
+    with pytest.raises(ValueError, match=r"^W_out must have shape \(V=7, D=4\), got \(7, 3\)$"):
         word2vec.skipgram_forward(np.array([1]), np.array([1]), {"W_in": params["W_in"], "W_out": np.zeros((7, 3))})
     _, cache = word2vec.skipgram_forward(np.array([1, 2]), np.array([1, 0]), params)
     with pytest.raises(ValueError, match=r"dloss must have shape \(N=2,\), got \(3,\)"):
         word2vec.skipgram_backward(np.ones(3), cache)
     with pytest.raises(ValueError, match="D must be a positive int, got 0"):
         word2vec.init_params(5, 0, seed=0)
+
+
+def test_backward_rejects_a_cache_of_the_other_model():
+    params = {"W_in": np.random.default_rng(0).normal(size=(V, D)), "W_out": np.zeros((V, D))}
+    _, sg = word2vec.skipgram_forward([1, 2], [3, 4], params)
+    _, cb = word2vec.cbow_forward([[1, 2], [3, 4]], [5, 6], params)
+    with pytest.raises(ValueError, match=r"^cache must be the Word2VecCache returned by cbow_forward, got one from "
+                                         r"skipgram_forward$"):
+        word2vec.cbow_backward(np.ones(2), sg)
+    with pytest.raises(ValueError, match=r"returned by skipgram_forward, got one from cbow_forward$"):
+        word2vec.skipgram_backward(np.ones(2), cb)
+    with pytest.raises(ValueError, match=r"returned by skipgram_forward, got tuple$"):
+        word2vec.skipgram_backward(np.ones(2), tuple(sg))
+    assert (sg.kind, cb.kind) == ("skipgram", "cbow")

@@ -24,7 +24,7 @@ def _backward_step_cases():
 
 
 def _backward_step_reference(dh, x, h_prev, h, W_xh, W_hh):
-    cache = rnn.StepCache(x, h_prev, h, "tanh", {"W_xh": W_xh, "W_hh": W_hh, "b_h": np.zeros(W_hh.shape[0])})
+    cache = rnn.RNNStepCache(x, h_prev, h, "tanh", {"W_xh": W_xh, "W_hh": W_hh, "b_h": np.zeros(W_hh.shape[0])})
     grads = rnn.rnn_step_backward(dh, cache)
     return {k: grads[k] for k in ("b_h", "W_xh", "W_hh", "x", "h_prev")}  # simplest first
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_utils.layers import gru, lstm
-from course_utils.layers.rnn import sigmoid
+from course_utils.layers.common import sigmoid
 from course_utils.exercises.engine import (
     Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
 )

@@ -1,4 +1,4 @@
-"""Attention in numpy (float64): scaled dot-product, additive (Bahdanau) and multi-head, forward and backward.
+"""Attention in numpy (float64): scaled dot-product and additive (Bahdanau), forward and backward; masks.
 
 Shapes are batch-first. Queries Q are (N, Tq, dq): N sequences, Tq queries each; keys K are (N, Tk, dk)
 and values V are (N, Tk, dv), one key and one value per position of the sequence being looked at.
@@ -21,25 +21,21 @@ exactly 0 and receive no gradient. A query whose row is masked everywhere has no
 that is a ValueError here (torch's maths gives NaN). Beware: torch.nn.MultiheadAttention's
 `key_padding_mask` and its boolean `attn_mask` mean the OPPOSITE -- True there means "ignore".
 
-Multi-head attention (= torch.nn.MultiheadAttention(batch_first=True), bias on, no add_bias_kv,
-no add_zero_attn, evaluated without dropout): project Xq, Xk, Xv to E features each, split them
-into h heads of E/h features, run scaled dot-product attention in every head, concatenate the
-heads and project once more:
-
-    Q = Xq @ W_q + b_q,  K = Xk @ W_k + b_k,  V = Xv @ W_v + b_v     (N, T, E) -> h heads (N, h, T, E/h)
-    out = concat_heads(attention(Q_h, K_h, V_h)) @ W_o + b_o         (N, Tq, E)
-
-torch reports the weights averaged over the heads: `MultiheadCache.mean_weights()`.
+Contract. `init_params(dq, dk, A, *, seed)` builds the additive layer's parameters. There is no
+`params_from_torch`: additive attention has no torch.nn twin (torch's only attention module is
+nn.MultiheadAttention, whose numpy twin is `multihead`; the dot product has no parameters), so the
+additive layer is checked against the same formula written in torch, with autograd. The forward and
+backward pairs are `dot_product_attention_forward/_backward` and `additive_attention_forward/_backward`.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.torch_weights import to_numpy
+from course_utils._checks import int_ids, positive_int
+from course_utils.layers.common import as_array
 
 ADDITIVE_PARAMS = ("W_q", "W_k", "w_v")
-MULTIHEAD_PARAMS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
 
 
 class AttentionCache(NamedTuple):
@@ -54,44 +50,15 @@ class AttentionCache(NamedTuple):
     params: dict | None  # additive only
 
 
-class MultiheadCache(NamedTuple):
-    """What multi-head attention computed: the projections and every head's weights."""
-
-    Q: np.ndarray  # (N, h, Tq, E/h)
-    K: np.ndarray  # (N, h, Tk, E/h)
-    V: np.ndarray  # (N, h, Tk, E/h)
-    weights: np.ndarray  # (N, h, Tq, Tk)
-    heads: np.ndarray  # (N, Tq, E)  the heads' outputs side by side, before W_o
-
-    def mean_weights(self):
-        """The weights averaged over the heads, (N, Tq, Tk): what torch returns by default."""
-        return self.weights.mean(axis=1)
-
-
 # ---- input checks ----------------------------------------------------------------------------------
-
-
-def _as_array(name, a, ndim, layout):
-    """a as float64 with `ndim` axes, else a ValueError that names the expected layout."""
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a numeric array of shape {layout}, got {type(a).__name__}") from None
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must have shape {layout}, got {arr.shape}")
-    return arr
 
 
 def _check_qkv(Q, K, V, *, same_d=True):
     """Check Q (N, Tq, dq), K (N, Tk, dk), V (N, Tk, dv) fit together; return them as float64."""
-    Q = _as_array("Q", Q, 3, "(N, Tq, dq)")
+    Q = as_array("Q", Q, ("N", "Tq", "dq"))
     N, Tq, dq = Q.shape
-    K = _as_array("K", K, 3, f"(N={N}, Tk, dk{'=' + str(dq) if same_d else ''})")
-    V = _as_array("V", V, 3, f"(N={N}, Tk={K.shape[1]}, dv)")
-    if K.shape[0] != N or (same_d and K.shape[2] != dq):
-        raise ValueError(f"K must have shape (N={N}, Tk, dk{'=' + str(dq) if same_d else ''}), got {K.shape}")
-    if V.shape[:2] != K.shape[:2]:
-        raise ValueError(f"V must have shape (N={N}, Tk={K.shape[1]}, dv), got {V.shape}")
+    K = as_array("K", K, (("N", N), "Tk", ("dk", dq) if same_d else "dk"))
+    V = as_array("V", V, (("N", N), ("Tk", K.shape[1]), "dv"))
     if 0 in Q.shape[:2] or K.shape[1] == 0:
         raise ValueError(f"Q and K need at least one sequence, query and key, got Q {Q.shape} and K {K.shape}")
     return Q, K, V
@@ -124,11 +91,9 @@ def check_mask(mask, shape):
     return mask
 
 
-def _check_dout(dout, cache_out_shape):
-    dout = _as_array("dout", dout, len(cache_out_shape), str(cache_out_shape))
-    if dout.shape != cache_out_shape:
-        raise ValueError(f"dout must have the output's shape {cache_out_shape}, got {dout.shape}")
-    return dout
+def _check_dout(dout, out_shape):
+    """dout as float64 with the output's shape (N, Tq, dv), or the contract's ValueError."""
+    return as_array("dout", dout, tuple(zip(("N", "Tq", "dv"), out_shape)))
 
 
 # ---- the shared softmax ------------------------------------------------------------------------------
@@ -198,9 +163,7 @@ def dot_product_attention_backward(dout, cache):
 
 def init_params(dq, dk, A, *, seed):
     """Random additive-attention parameters: W_q (dq, A), W_k (dk, A), w_v (A,), U(-1/sqrt(fan_in), +)."""
-    for name, value in (("dq", dq), ("dk", dk), ("A", A)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    dq, dk, A = positive_int("dq", dq), positive_int("dk", dk), positive_int("A", A)
     rng = np.random.default_rng(seed)
     return {
         "W_q": rng.uniform(-1, 1, size=(dq, A)) / np.sqrt(dq),
@@ -213,14 +176,10 @@ def _check_additive_params(params, dq, dk):
     if not isinstance(params, dict) or set(params) != set(ADDITIVE_PARAMS):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
         raise ValueError(f"params must be a dict with keys {list(ADDITIVE_PARAMS)}, got {got}")
-    w_v = _as_array("params['w_v']", params["w_v"], 1, "(A,)")
+    w_v = as_array("w_v", params["w_v"], ("A",))
     A = w_v.shape[0]
-    W_q = _as_array("params['W_q']", params["W_q"], 2, f"(dq={dq}, A={A})")
-    W_k = _as_array("params['W_k']", params["W_k"], 2, f"(dk={dk}, A={A})")
-    if W_q.shape != (dq, A):
-        raise ValueError(f"params['W_q'] must have shape (dq={dq}, A={A}), got {W_q.shape}")
-    if W_k.shape != (dk, A):
-        raise ValueError(f"params['W_k'] must have shape (dk={dk}, A={A}), got {W_k.shape}")
+    W_q = as_array("W_q", params["W_q"], (("dq", dq), ("A", A)))
+    W_k = as_array("W_k", params["W_k"], (("dk", dk), ("A", A)))
     return {"W_q": W_q, "W_k": W_k, "w_v": w_v}
 
 
@@ -265,100 +224,20 @@ def additive_attention_backward(dout, cache):
     }
 
 
-# ---- multi-head attention -----------------------------------------------------------------------------
-
-
-def params_from_torch(module):
-    """Copy a `torch.nn.MultiheadAttention(batch_first=True)`'s weights: W_q (E, E) ... W_o (E, E), b_o (E,).
-
-    torch keeps y = x @ weight.T + bias, so our row-convention matrices are the transposes. With
-    kdim = vdim = E it stacks the three input projections in in_proj_weight (3E, E): rows 0:E are q,
-    E:2E are k, 2E:3E are v; otherwise they are q_proj_weight, k_proj_weight (E, kdim), v_proj_weight.
-    """
-    import torch
-
-    if not isinstance(module, torch.nn.MultiheadAttention):
-        raise ValueError(f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}")
-    if not module.batch_first or module.bias_k is not None or module.add_zero_attn or module.in_proj_bias is None:
-        raise ValueError(
-            "module must be nn.MultiheadAttention(batch_first=True, bias=True, add_bias_kv=False, "
-            f"add_zero_attn=False), got batch_first={module.batch_first}, bias={module.in_proj_bias is not None}, "
-            f"add_bias_kv={module.bias_k is not None}, add_zero_attn={module.add_zero_attn}"
-        )
-    E = module.embed_dim
-    if module._qkv_same_embed_dim:
-        W = to_numpy(module.in_proj_weight)  # (3E, E)
-        W_q, W_k, W_v = W[:E], W[E : 2 * E], W[2 * E :]
-    else:
-        W_q, W_k, W_v = (to_numpy(getattr(module, f"{k}_proj_weight")) for k in "qkv")
-    b = to_numpy(module.in_proj_bias)
-    return {
-        "W_q": W_q.T.copy(), "b_q": b[:E], "W_k": W_k.T.copy(), "b_k": b[E : 2 * E],
-        "W_v": W_v.T.copy(), "b_v": b[2 * E :],
-        "W_o": to_numpy(module.out_proj.weight).T.copy(), "b_o": to_numpy(module.out_proj.bias),
-    }  # fmt: skip
-
-
-def _check_multihead(Xq, Xk, Xv, params, num_heads):
-    if not isinstance(params, dict) or set(params) != set(MULTIHEAD_PARAMS):
-        got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ValueError(f"params must be a dict with keys {list(MULTIHEAD_PARAMS)}, got {got}")
-    E = np.shape(params["W_o"])[-1]
-    if isinstance(num_heads, bool) or not isinstance(num_heads, (int, np.integer)) or num_heads < 1 or E % num_heads:
-        raise ValueError(f"num_heads must be a positive int that divides E={E}, got {num_heads!r}")
-    Xq = _as_array("Xq", Xq, 3, "(N, Tq, E)")
-    N = Xq.shape[0]
-    Xk = _as_array("Xk", Xk, 3, f"(N={N}, Tk, kdim)")
-    Xv = _as_array("Xv", Xv, 3, f"(N={N}, Tk={Xk.shape[1]}, vdim)")
-    if Xk.shape[0] != N or Xv.shape[:2] != Xk.shape[:2]:
-        raise ValueError(f"Xk (N={N}, Tk, kdim) and Xv (N={N}, Tk, vdim) must agree, got {Xk.shape} and {Xv.shape}")
-    expected = {
-        "W_q": (Xq.shape[2], E), "W_k": (Xk.shape[2], E), "W_v": (Xv.shape[2], E), "W_o": (E, E),
-        "b_q": (E,), "b_k": (E,), "b_v": (E,), "b_o": (E,),
-    }  # fmt: skip
-    out = {}
-    for name, shape in expected.items():
-        out[name] = np.asarray(params[name], dtype=np.float64)
-        if out[name].shape != shape:
-            raise ValueError(f"params['{name}'] must have shape {shape}, got {out[name].shape}")
-    return Xq, Xk, Xv, out
-
-
-def multihead_attention_forward(Xq, Xk, Xv, params, *, num_heads, mask=None):
-    """Multi-head attention, equal to nn.MultiheadAttention(batch_first=True) in eval mode.
-
-    Xq (N, Tq, E), Xk (N, Tk, kdim), Xv (N, Tk, vdim); params from `params_from_torch`; mask
-    broadcastable to (N, Tq, Tk), True = may attend (the same for every head). Self-attention is
-    Xq = Xk = Xv. Returns out (N, Tq, E) and a MultiheadCache.
-    """
-    Xq, Xk, Xv, p = _check_multihead(Xq, Xk, Xv, params, num_heads)
-    N, Tq, E = Xq.shape
-    Tk, h = Xk.shape[1], int(num_heads)
-    mask = check_mask(mask, (N, Tq, Tk))
-
-    def split(X, W, b):  # (N, T, E) -> (N, h, T, E/h): head j owns features j*E/h ... (j+1)*E/h - 1
-        Y = X @ W + b
-        return Y.reshape(N, Y.shape[1], h, E // h).transpose(0, 2, 1, 3)
-
-    Q, K, V = split(Xq, p["W_q"], p["b_q"]), split(Xk, p["W_k"], p["b_k"]), split(Xv, p["W_v"], p["b_v"])
-    heads, cache = dot_product_attention_forward(
-        Q.reshape(N * h, Tq, E // h), K.reshape(N * h, Tk, E // h), V.reshape(N * h, Tk, E // h),
-        mask=np.repeat(mask, h, axis=0),  # one copy of sequence n's mask per head, in (n, head) order
-    )  # fmt: skip
-    heads = heads.reshape(N, h, Tq, E // h).transpose(0, 2, 1, 3).reshape(N, Tq, E)  # concatenate the heads
-    out = heads @ p["W_o"] + p["b_o"]  # (N, Tq, E)
-    return out, MultiheadCache(Q, K, V, cache.weights.reshape(N, h, Tq, Tk), heads)
+# ---- masks ---------------------------------------------------------------------------------------------
 
 
 def causal_mask(T, Tk=None):
     """(T, Tk) boolean mask, True on and below the diagonal: query t may attend to keys 0 ... t."""
-    Tk = T if Tk is None else Tk
+    T = positive_int("T", T)
+    Tk = T if Tk is None else positive_int("Tk", Tk)
     return np.tril(np.ones((T, Tk), dtype=bool))
 
 
 def padding_mask(lengths, Tk):
     """(N, 1, Tk) boolean mask, True for the first lengths[n] keys of sequence n (the real ones)."""
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer) or (lengths < 1).any() or (lengths > Tk).any():
-        raise ValueError(f"lengths must be an integer array (N,) with values in 1..Tk={Tk}, got {lengths!r}")
+    Tk = positive_int("Tk", Tk)
+    lengths = int_ids("lengths", lengths, nonempty=True)
+    if lengths.min() < 1 or lengths.max() > Tk:
+        raise ValueError(f"lengths must hold values in 1..Tk={Tk}, got values in [{lengths.min()}, {lengths.max()}]")
     return (np.arange(Tk) < lengths[:, None])[:, None, :]

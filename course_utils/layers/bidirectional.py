@@ -16,6 +16,11 @@ lstm.lstm_forward, gru.gru_forward, or your own with the same contract) and keyw
 for it (activation=, form=). Initial states go per direction: states_fwd={"h0": ..., "c0": ...}.
 torch.nn.RNN / LSTM / GRU with bidirectional=True compute exactly this; `params_from_torch`
 splits such a module into our (params_fwd, params_bwd).
+
+A documented exception to the layer contract: this is a wrapper, not a layer. It has no `init_params`
+(it takes the two directions' params from the wrapped layer's own `init_params`), its `params_from_torch`
+returns a pair, its forward takes the layer's forward function, and its backward returns nested
+gradients {"X", "fwd", "bwd"}. tests/test_layer_contract.py lists it as such.
 """
 
 from typing import Callable, NamedTuple
@@ -23,6 +28,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from course_utils.layers import gru, lstm, rnn
+from course_utils.layers.common import as_array, is_torch_module
 
 # Which backward pass undoes which forward pass.
 BACKWARD_OF = {rnn.rnn_forward: rnn.rnn_backward, lstm.lstm_forward: lstm.lstm_backward, gru.gru_forward: gru.gru_backward}
@@ -51,9 +57,7 @@ def bidirectional_forward(X, params_fwd, params_bwd, forward_fn, *, states_fwd=N
     """
     if not callable(forward_fn):
         raise ValueError(f"forward_fn must be a layer's forward function such as lstm.lstm_forward, got {forward_fn!r}")
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3:
-        raise ValueError(f"X must have shape (N, T, D), got {X.shape}")
+    X = as_array("X", X, ("N", "T", "D"))
     for name, states in (("states_fwd", states_fwd), ("states_bwd", states_bwd)):
         if states is not None and not isinstance(states, dict):
             raise ValueError(f"{name} must be None or a dict like {{'h0': array}}, got {type(states).__name__}")
@@ -78,12 +82,9 @@ def bidirectional_backward(dout, cache, backward_fn=None):
         if cache.forward_fn not in BACKWARD_OF:
             raise ValueError(f"backward_fn is needed: no known backward pass for {cache.forward_fn!r}")
         backward_fn = BACKWARD_OF[cache.forward_fn]
-    dout = np.asarray(dout, dtype=np.float64)
     N, T, _ = cache.cache_fwd.X.shape
     H_bwd = cache.cache_bwd.H.shape[2]
-    want = (N, T, cache.H_fwd + H_bwd)
-    if dout.shape != want:
-        raise ValueError(f"dout must have shape (N, T, 2H)={want} like the layer's output, got {dout.shape}")
+    dout = as_array("dout", dout, (("N", N), ("T", T), ("H_fwd+H_bwd", cache.H_fwd + H_bwd)))  # like the output
     grads_fwd = backward_fn(dout[:, :, : cache.H_fwd], cache.cache_fwd)
     grads_bwd = backward_fn(_reversed_in_time(dout[:, :, cache.H_fwd :]), cache.cache_bwd)
     # Each x_t feeds both directions: its gradient is the sum (the backward one flipped back).
@@ -97,19 +98,17 @@ def params_from_torch(module):
     (weight_ih_l0_reverse, ...). Each direction is copied into a one-directional twin module and
     read by that layer's own params_from_torch, so the two can never disagree.
     """
-    import torch
-
-    loaders = {torch.nn.LSTM: lstm.params_from_torch, torch.nn.GRU: gru.params_from_torch, torch.nn.RNN: rnn.params_from_torch}
+    loaders = {"LSTM": lstm.params_from_torch, "GRU": gru.params_from_torch, "RNN": rnn.params_from_torch}
     kind = type(module)
-    if kind not in loaders:
+    if kind.__name__ not in loaders or not is_torch_module(module, kind.__name__):
         raise ValueError(f"module must be a torch.nn.RNN, LSTM or GRU, got {kind.__name__}")
     if module.num_layers != 1 or not module.bidirectional or not module.batch_first:
         raise ValueError(
             f"module must be nn.{kind.__name__}(num_layers=1, bidirectional=True, batch_first=True), got "
             f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, batch_first={module.batch_first}"
         )
-    extra = {"nonlinearity": module.nonlinearity} if kind is torch.nn.RNN else {}
-    if kind is torch.nn.LSTM and module.proj_size:
+    extra = {"nonlinearity": module.nonlinearity} if kind.__name__ == "RNN" else {}
+    if kind.__name__ == "LSTM" and module.proj_size:
         raise ValueError(f"module must have proj_size=0, got {module.proj_size}")
     state = module.state_dict()
     result = []
@@ -117,5 +116,5 @@ def params_from_torch(module):
         twin = kind(module.input_size, module.hidden_size, batch_first=True, bias=module.bias, **extra)
         twin = twin.to(module.weight_ih_l0.dtype)  # keep float64 weights float64
         twin.load_state_dict({name: state[name + suffix] for name in twin.state_dict()})
-        result.append(loaders[kind](twin))
+        result.append(loaders[kind.__name__](twin))
     return tuple(result)

@@ -34,7 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.torch_weights import to_numpy
+from course_utils._checks import positive_int, shape_error
+from course_utils.layers.common import as_array, is_torch_module, to_numpy
 
 
 class Conv1dCache(NamedTuple):
@@ -49,13 +50,6 @@ class Conv1dCache(NamedTuple):
     T_out: int
 
 
-def _check_int(name, value, *, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "a positive int" if minimum == 1 else "a non-negative int"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
-    return int(value)
-
-
 def output_length(T, kernel_size, *, stride=1, padding=0, dilation=1, causal=False):
     """T_out = floor((T + 2 * padding - dilation * (K - 1) - 1) / stride) + 1, the number of output steps.
 
@@ -63,9 +57,9 @@ def output_length(T, kernel_size, *, stride=1, padding=0, dilation=1, causal=Fal
     floor((T - 1) / stride) + 1: T itself for stride 1. Raises a ValueError when T is too short for
     one window (T_out < 1).
     """
-    T, K = _check_int("T", T, minimum=1), _check_int("kernel_size", kernel_size, minimum=1)
-    stride, dilation = _check_int("stride", stride, minimum=1), _check_int("dilation", dilation, minimum=1)
-    padding = _check_int("padding", padding, minimum=0)
+    T, K = positive_int("T", T), positive_int("kernel_size", kernel_size)
+    stride, dilation = positive_int("stride", stride), positive_int("dilation", dilation)
+    padding = positive_int("padding", padding, minimum=0)
     span = dilation * (K - 1) + 1  # input steps covered by one window
     if causal:
         if padding != 0:
@@ -87,8 +81,8 @@ def init_params(C_in, C_out, kernel_size, *, seed):
     W is drawn like torch's default for Conv1d, U(-1/sqrt(C_in * K), 1/sqrt(C_in * K)) (the fan-in is
     C_in * K inputs per output); the bias starts at zero.
     """
-    C_in, C_out = _check_int("C_in", C_in, minimum=1), _check_int("C_out", C_out, minimum=1)
-    K = _check_int("kernel_size", kernel_size, minimum=1)
+    C_in, C_out = positive_int("C_in", C_in), positive_int("C_out", C_out)
+    K = positive_int("kernel_size", kernel_size)
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(C_in * K)
     return {"W": rng.uniform(-bound, bound, size=(K, C_in, C_out)), "b": np.zeros(C_out)}
@@ -100,9 +94,7 @@ def params_from_torch(module):
     Only groups=1 and padding_mode="zeros" have a numpy twin here. A layer without bias gets b = 0.
     The module's stride, padding and dilation are not copied: pass them to `conv1d_forward`.
     """
-    import torch
-
-    if not isinstance(module, torch.nn.Conv1d):
+    if not is_torch_module(module, "Conv1d"):
         raise ValueError(f"module must be a torch.nn.Conv1d, got {type(module).__name__}")
     if module.groups != 1 or module.padding_mode != "zeros":
         raise ValueError(f"module must be nn.Conv1d(groups=1, padding_mode='zeros'), got groups={module.groups}, "
@@ -119,9 +111,9 @@ def _check_params(params):
         raise ValueError(f"params must have keys W, b; missing {missing}")
     W, b = np.shape(params["W"]), np.shape(params["b"])
     if len(W) != 3:
-        raise ValueError(f"W must have shape (K, C_in, C_out), got {W}")
+        raise shape_error("W", ("K", "C_in", "C_out"), W)
     if b != (W[2],):
-        raise ValueError(f"b must have shape (C_out,)=({W[2]},) to match W {W}, got {b}")
+        raise shape_error("b", (("C_out", W[2]),), b)
     return W
 
 
@@ -138,9 +130,7 @@ def conv1d_forward(X, params, *, stride=1, padding=0, dilation=1, causal=False):
     padding adds that many zeros at both ends; causal=True adds dilation * (K - 1) zeros at the start only.
     """
     K, C_in, C_out = _check_params(params)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != C_in:
-        raise ValueError(f"X must have shape (N, T, C_in={C_in}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("C_in", C_in)))
     N, T, _ = X.shape
     T_out = output_length(T, K, stride=stride, padding=padding, dilation=dilation, causal=causal)
     left, right = (dilation * (K - 1), 0) if causal else (padding, padding)
@@ -166,10 +156,7 @@ def conv1d_backward(dout, cache):
         raise ValueError(f"cache must be the Conv1dCache returned by conv1d_forward, got {type(cache).__name__}")
     X_pad, W = cache.X_pad, cache.W
     N, C_out = X_pad.shape[0], W.shape[2]
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, cache.T_out, C_out):
-        raise ValueError(f"dout must have shape (N, T_out, C_out)=({N}, {cache.T_out}, {C_out}) like the layer's "
-                         f"output, got {dout.shape}")
+    dout = as_array("dout", dout, (("N", N), ("T_out", cache.T_out), ("C_out", C_out)))  # like the output
 
     dX_pad, dW = np.zeros_like(X_pad), np.zeros_like(W)
     rows = dout.reshape(-1, C_out)  # (N * T_out, C_out)
@@ -192,9 +179,9 @@ def _layer_lists(kernel_sizes, dilations, strides):
         if len(values) != L:
             raise ValueError(f"{name} must have one entry per layer ({L}, like kernel_sizes), got {len(values)}")
     for l in range(L):
-        _check_int(f"kernel_sizes[{l}]", kernel_sizes[l], minimum=1)
-        _check_int(f"dilations[{l}]", dilations[l], minimum=1)
-        _check_int(f"strides[{l}]", strides[l], minimum=1)
+        positive_int(f"kernel_sizes[{l}]", kernel_sizes[l])
+        positive_int(f"dilations[{l}]", dilations[l])
+        positive_int(f"strides[{l}]", strides[l])
     return list(kernel_sizes), dilations, strides
 
 
@@ -228,9 +215,9 @@ def receptive_field_inputs(kernel_sizes, dilations=None, *, T, t=None):
     causal padding's zeros, not inputs, and are left out.
     """
     kernel_sizes, dilations, _ = _layer_lists(kernel_sizes, dilations, None)
-    T = _check_int("T", T, minimum=1)
+    T = positive_int("T", T)
     t = T - 1 if t is None else t
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t < T:
+    if positive_int("t", t, minimum=0) >= T:
         raise ValueError(f"t must be an int in [0, T={T}), got {t!r}")
     levels = [np.array([t])]
     for k, d in zip(reversed(kernel_sizes), reversed(dilations)):

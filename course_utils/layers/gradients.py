@@ -32,7 +32,8 @@ jacobians_to_end, jacobian_norms
 
 import numpy as np
 
-from course_utils.layers.rnn import sigmoid
+from course_utils._checks import positive_int, shape_error
+from course_utils.layers.common import as_array, as_state, gate_param_shapes, sigmoid
 
 
 # ---------------------------------------------------------------- clipping
@@ -109,9 +110,7 @@ def scalar_forward(x, w, *, activation="tanh", w_x=1.0, b=0.0, h0=0.0):
     Returns (h, a): the states h_1..h_T and the pre-activations a_1..a_T, both (T,).
     """
     _check_activation(activation)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 1:
-        raise ValueError(f"x must be a 1-D input of shape (T,), got {x.shape}")
+    x = as_array("x", x, ("T",))
     phi = ACTIVATIONS[activation]
     h_prev, hs, As = float(h0), np.empty(len(x)), np.empty(len(x))
     for t, x_t in enumerate(x):
@@ -126,9 +125,7 @@ def backward_products(factors):
     factors: (T,), factor s being dh_s/dh_{s-1}. Returns g: (T+1,), with g[0] = 1 (nothing to cross)
     and g[k] = dh_T/dh_{T-k}, the gradient that reaches k steps back from the end.
     """
-    factors = np.asarray(factors, dtype=np.float64)
-    if factors.ndim != 1:
-        raise ValueError(f"factors must have shape (T,), got {factors.shape}")
+    factors = as_array("factors", factors, ("T",))
     return np.concatenate([[1.0], np.cumprod(factors[::-1])])
 
 
@@ -153,8 +150,7 @@ def recurrent_weights(H, spectral_radius, *, seed, kind="orthogonal"):
     kind="gaussian": i.i.d. normal entries rescaled to the radius. Such a matrix is not normal, so
         products can grow for a while even when the radius is below 1.
     """
-    if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
-        raise ValueError(f"H must be a positive int, got {H!r}")
+    H = positive_int("H", H)
     if not spectral_radius >= 0:
         raise ValueError(f"spectral_radius must be >= 0, got {spectral_radius!r}")
     rng = np.random.default_rng(seed)
@@ -171,9 +167,9 @@ def recurrent_weights(H, spectral_radius, *, seed, kind="orthogonal"):
 
 def spectral_radius(W):
     """The largest absolute eigenvalue of a square matrix W (H, H)."""
-    W = np.asarray(W, dtype=np.float64)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"W must be a square matrix (H, H), got {W.shape}")
+    W = as_array("W", W, ("H", "H"))
+    if W.shape[0] != W.shape[1]:
+        raise shape_error("W", (("H", W.shape[0]), ("H", W.shape[0])), W.shape)  # square
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
@@ -187,18 +183,11 @@ def preactivations(X, params, *, h0=None, activation="tanh"):
     X: (N, T, D); params: {"W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)}; h0: (N, H) or None (zeros).
     """
     _check_activation(activation)
+    D, H = gate_param_shapes(params, ("W_xh", "W_hh", "b_h"))
     W_xh, W_hh, b_h = (np.asarray(params[k], dtype=np.float64) for k in ("W_xh", "W_hh", "b_h"))
-    D, H = W_xh.shape
-    if W_hh.shape != (H, H) or b_h.shape != (H,):
-        raise ValueError(f"W_hh must be ({H}, {H}) and b_h ({H},) to match W_xh {W_xh.shape}, "
-                         f"got {W_hh.shape} and {b_h.shape}")
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != D:
-        raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("D", D)))
     N, T, _ = X.shape
-    h = np.zeros((N, H)) if h0 is None else np.asarray(h0, dtype=np.float64)
-    if h.shape != (N, H):
-        raise ValueError(f"h0 must have shape (N={N}, H={H}), got {h.shape}")
+    h = as_state(h0, "h0", N, H)
     phi = ACTIVATIONS[activation]
     XW = X @ W_xh + b_h  # (N, T, H)
     A = np.empty((N, T, H))
@@ -257,5 +246,5 @@ def jacobian_norms(J, *, ord=2):
         raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
     J = np.asarray(J, dtype=np.float64)
     if J.ndim < 2:
-        raise ValueError(f"J must be a stack of matrices (..., H, H), got shape {J.shape}")
+        raise ValueError(f"J must have shape (..., H, H), a stack of matrices, got {J.shape}")
     return np.linalg.norm(J, ord=ord, axis=(-2, -1))

@@ -36,8 +36,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.rnn import as_output_gradient, as_state, gate_param_shapes, sigmoid
-from course_utils.layers.torch_weights import check_single_layer, to_numpy
+from course_utils._checks import positive_int
+from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+                                       sigmoid, to_numpy)
 
 FORMS = ("torch", "textbook")
 GATES = ("z", "r", "g")  # our stacking order inside the (., 3H) input matrix
@@ -51,7 +52,7 @@ def param_names(form="torch"):
     return names + ["b_hg"] if form == "torch" else names
 
 
-class StepCache(NamedTuple):
+class GRUStepCache(NamedTuple):
     """What one step remembers for the backward pass."""
 
     x: np.ndarray  # (N, D)
@@ -89,9 +90,7 @@ def init_params(D, H, *, seed, form="torch"):
     form="torch" adds the candidate's recurrent bias b_hg.
     """
     _check_form(form)
-    for name, value in (("D", D), ("H", H)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    D, H = positive_int("D", D), positive_int("H", H)
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(H)
     params = {f"W_x{k}": rng.uniform(-bound, bound, size=(D, H)) for k in GATES}
@@ -109,9 +108,7 @@ def params_from_torch(module):
     weight_ih_l0[H:2H].T, W_xg = weight_ih_l0[2H:3H].T. b_r and b_z sum torch's two biases;
     b_g = bias_ih_l0[2H:], b_hg = bias_hh_l0[2H:] stay separate.
     """
-    import torch
-
-    check_single_layer(module, torch.nn.GRU)
+    check_single_layer(module, "GRU")
 
     H = module.hidden_size
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (3H, D), (3H, H)
@@ -204,13 +201,11 @@ def _param_grads(x, h_prev, r, da, dhg, form):
 def gru_step_forward(x, h_prev, params, *, form="torch"):
     """One time step. x: (N, D), h_prev: (N, H). Returns (h, cache) with h: (N, H)."""
     D, H = _check_params(params, form)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
+    x = as_array("x", x, ("N", ("D", D)))
     h_prev = as_state(h_prev, "h_prev", x.shape[0], H)
     W_x, b = _stacked_x(params)
     z, r, g, hg, h = _step(x @ W_x + b, h_prev, params, form)
-    return h, StepCache(x, h_prev, z, r, g, hg, h, params, form)
+    return h, GRUStepCache(x, h_prev, z, r, g, hg, h, params, form)
 
 
 def gru_step_backward(dh, cache):
@@ -218,11 +213,9 @@ def gru_step_backward(dh, cache):
 
     Returns {"x": (N, D), "h_prev": (N, H)} plus one key per parameter of the cache's form.
     """
-    if not isinstance(cache, StepCache):
-        raise ValueError(f"cache must be the StepCache returned by gru_step_forward, got {type(cache).__name__}")
-    dh = np.asarray(dh, dtype=np.float64)
-    if dh.shape != cache.h.shape:
-        raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")
+    if not isinstance(cache, GRUStepCache):
+        raise ValueError(f"cache must be the GRUStepCache returned by gru_step_forward, got {type(cache).__name__}")
+    dh = as_array("dh", dh, tuple(zip("NH", cache.h.shape)))  # (N, H) like the step's output h
     c = cache
     da, dhg, dh_prev = _step_backward(dh, c.h_prev, c.z, c.r, c.g, c.hg, c.params, c.form)
     W_x, _ = _stacked_x(c.params)
@@ -236,9 +229,7 @@ def gru_forward(X, params, *, h0=None, form="torch"):
     docstring). Returns (H_all, cache) with H_all: (N, T, H), what torch.nn.GRU returns as output.
     """
     D, H = _check_params(params, form)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != D:
-        raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("D", D)))
     N, T, _ = X.shape
     h0 = as_state(h0, "h0", N, H)
 

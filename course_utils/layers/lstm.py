@@ -33,8 +33,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.rnn import as_output_gradient, as_state, gate_param_shapes, sigmoid
-from course_utils.layers.torch_weights import check_single_layer, to_numpy
+from course_utils._checks import positive_int, shape_text
+from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+                                       sigmoid, to_numpy)
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
 TORCH_GATES = ("i", "f", "g", "o")  # the order of the row blocks in torch's weight_ih_l0
@@ -47,7 +48,7 @@ def param_names(*, peephole=False):
     return names + list(PEEPHOLES) if peephole else names
 
 
-class StepCache(NamedTuple):
+class LSTMStepCache(NamedTuple):
     """What one step remembers for the backward pass."""
 
     x: np.ndarray  # (N, D)
@@ -82,9 +83,7 @@ def init_params(D, H, *, seed, peephole=False):
     the forget gate's, b_f = 1: the cell starts out remembering, which helps long dependencies.
     With peephole=True the vectors w_cf, w_ci, w_co are added, starting at zero (a plain LSTM).
     """
-    for name, value in (("D", D), ("H", H)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    D, H = positive_int("D", D), positive_int("H", H)
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(H)
     params = {}
@@ -105,9 +104,7 @@ def params_from_torch(module):
     torch's weight_ih_l0 is (4H, D): row blocks i, f, g, o. So W_xi = weight_ih_l0[0:H].T,
     W_xf = weight_ih_l0[H:2H].T, ...; the same for weight_hh_l0; b_k = bias_ih_l0[k] + bias_hh_l0[k].
     """
-    import torch
-
-    check_single_layer(module, torch.nn.LSTM)
+    check_single_layer(module, "LSTM")
 
     H = module.hidden_size
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (4H, D), (4H, H)
@@ -195,18 +192,16 @@ def _unstack(dW_x, dW_h, db, H):
 def lstm_step_forward(x, h_prev, c_prev, params):
     """One time step for a mini-batch. x: (N, D), h_prev and c_prev: (N, H).
 
-    Returns (h, c, cache): the new output and cell state, both (N, H), and a StepCache.
+    Returns (h, c, cache): the new output and cell state, both (N, H), and a LSTMStepCache.
     """
     D, H, peephole = _check_params(params)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
+    x = as_array("x", x, ("N", ("D", D)))
     h_prev = as_state(h_prev, "h_prev", x.shape[0], H)
     c_prev = as_state(c_prev, "c_prev", x.shape[0], H)
     W_x, W_h, b = _stacked(params)
     a = x @ W_x + h_prev @ W_h + b  # (N, 4H): all four gates' pre-activations in one product
     f, i, g, o, c, h = _step(a, c_prev, params, peephole)
-    return h, c, StepCache(x, h_prev, c_prev, f, i, g, o, c, h, params)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, f, i, g, o, c, h, params)
 
 
 def lstm_step_backward(dh, dc, cache):
@@ -214,14 +209,10 @@ def lstm_step_backward(dh, dc, cache):
 
     Returns {"x": (N, D), "h_prev": (N, H), "c_prev": (N, H)} plus one key per parameter.
     """
-    if not isinstance(cache, StepCache):
-        raise ValueError(f"cache must be the StepCache returned by lstm_step_forward, got {type(cache).__name__}")
-    dh = np.asarray(dh, dtype=np.float64)
-    if dh.shape != cache.h.shape:
-        raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")
-    dc = np.zeros_like(dh) if dc is None else np.asarray(dc, dtype=np.float64)
-    if dc.shape != cache.c.shape:
-        raise ValueError(f"dc must have shape (N, H)={cache.c.shape} like the step's cell state c, got {dc.shape}")
+    if not isinstance(cache, LSTMStepCache):
+        raise ValueError(f"cache must be the LSTMStepCache returned by lstm_step_forward, got {type(cache).__name__}")
+    dh = as_array("dh", dh, tuple(zip("NH", cache.h.shape)))  # (N, H) like the step's output h
+    dc = as_state(dc, "dc", *cache.c.shape)  # zeros when None
     _, H, peephole = _check_params(cache.params)
     da, dc_prev, peep = _step_backward(
         dh, dc, cache.f, cache.i, cache.g, cache.o, cache.c, cache.c_prev, cache.params, peephole
@@ -240,9 +231,7 @@ def lstm_forward(X, params, *, h0=None, c0=None):
     c_T is cache.C[:, -1].
     """
     D, H, peephole = _check_params(params)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != D:
-        raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("D", D)))
     N, T, _ = X.shape
     h0, c0 = as_state(h0, "h0", N, H), as_state(c0, "c0", N, H)
 
@@ -305,16 +294,14 @@ def cell_trace(g, f, i, o, *, c0=0.0):
     every step) or a (T,) array. Runs c_t = f_t * c_{t-1} + i_t * g_t and h_t = o_t * tanh(c_t)
     from c_0 = c0 and returns (c, h), both (T,). The gate explorer widget plots them.
     """
-    g = np.asarray(g, dtype=np.float64)
-    if g.ndim != 1:
-        raise ValueError(f"g must have shape (T,), got {g.shape}")
+    g = as_array("g", g, ("T",))
     gates = {}
     for name, value in (("f", f), ("i", i), ("o", o)):
         value = np.asarray(value, dtype=np.float64)
         if value.ndim == 0:
             value = np.full(g.shape, value)
         if value.shape != g.shape:
-            raise ValueError(f"{name} must be a number or have shape (T={g.shape[0]},), got {value.shape}")
+            raise ValueError(f"{name} must be a number or have shape {shape_text((('T', len(g)),))}, got {value.shape}")
         if np.any((value < 0) | (value > 1)):
             raise ValueError(f"gate {name} must lie in [0, 1] (a sigmoid's range), got values from "
                              f"{value.min():.3g} to {value.max():.3g}")

@@ -15,19 +15,16 @@ Backward (chapter 02): `rnn_step_backward` undoes one step; `rnn_backward` runs 
 through time over the whole sequence, optionally truncated to a horizon of k steps. Gradients are
 returned in dicts keyed by the name of what they are the gradient of, with the same shapes.
 
-The gated layers (`lstm`, `gru`) build on this module: they reuse `sigmoid`, `gate_param_shapes`
-(the params check), `as_state` (initial states) and `as_output_gradient` (the dout check) from here.
+The checks of states and gradients that all recurrent layers share live in `common`.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.layers.torch_weights import check_single_layer, to_numpy
-
-def sigmoid(a):
-    """The logistic function 1 / (1 + exp(-a)): the valve of every LSTM and GRU gate."""
-    return 1.0 / (1.0 + np.exp(-a))
+from course_utils._checks import positive_int
+from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
+                                       to_numpy)
 
 
 ACTIVATIONS = {
@@ -42,7 +39,7 @@ DERIVATIVES = {
 }
 
 
-class StepCache(NamedTuple):
+class RNNStepCache(NamedTuple):
     """What one step remembers for the backward pass."""
 
     x: np.ndarray  # (N, D)   input at this step
@@ -68,9 +65,7 @@ def init_params(D, H, *, seed):
     Weights are drawn like torch's default, U(-1/sqrt(H), 1/sqrt(H)); the bias starts at zero.
     Returns {"W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)} in float64.
     """
-    for name, value in (("D", D), ("H", H)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    D, H = positive_int("D", D), positive_int("H", H)
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(H)
     return {
@@ -85,9 +80,7 @@ def params_from_torch(module):
 
     W_xh = weight_ih_l0.T, W_hh = weight_hh_l0.T, b_h = bias_ih_l0 + bias_hh_l0 (zero without bias).
     """
-    import torch
-
-    check_single_layer(module, torch.nn.RNN)
+    check_single_layer(module, "RNN")
 
     W_ih, W_hh = to_numpy(module.weight_ih_l0), to_numpy(module.weight_hh_l0)  # (H, D), (H, H)
     b_h = np.zeros(W_hh.shape[0])
@@ -98,54 +91,7 @@ def params_from_torch(module):
 
 def _check_params(params):
     """Return (D, H) after checking that the three arrays fit together."""
-    missing = [k for k in ("W_xh", "W_hh", "b_h") if k not in params]
-    if missing:
-        raise ValueError(f"params must have keys W_xh, W_hh, b_h; missing {missing}")
-    W_xh, W_hh, b_h = (np.shape(params[k]) for k in ("W_xh", "W_hh", "b_h"))
-    if len(W_xh) != 2:
-        raise ValueError(f"W_xh must have shape (D, H), got {W_xh}")
-    D, H = W_xh
-    if W_hh != (H, H):
-        raise ValueError(f"W_hh must have shape (H, H)=({H}, {H}) to match W_xh {W_xh}, got {W_hh}")
-    if b_h != (H,):
-        raise ValueError(f"b_h must have shape (H,)=({H},) to match W_xh {W_xh}, got {b_h}")
-    return D, H
-
-
-def gate_param_shapes(params, names, *, label="params"):
-    """Return (D, H) after checking a gated layer's params: every key of `names` present, names[0]
-    an input weight (D, H) that fixes D and H, every other W_x* (D, H), every W_h* (H, H), the rest (H,)."""
-    missing = [k for k in names if k not in params]
-    if missing:
-        raise ValueError(f"{label} must have keys {list(names)}; missing {missing}")
-    first, shape = names[0], np.shape(params[names[0]])
-    if len(shape) != 2:
-        raise ValueError(f"{first} must have shape (D, H), got {shape}")
-    D, H = shape
-    for name in names:
-        want = (D, H) if name.startswith("W_x") else (H, H) if name.startswith("W_h") else (H,)
-        got = np.shape(params[name])
-        if got != want:
-            raise ValueError(f"{name} must have shape {want} to match {first} {shape}, got {got}")
-    return D, H
-
-
-def as_state(value, name, N, H):
-    """A state argument as a float64 (N, H) array: zeros when None, a clear ValueError when mis-shaped."""
-    if value is None:
-        return np.zeros((N, H))
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != (N, H):
-        raise ValueError(f"{name} must have shape (N={N}, H={H}), got {value.shape}")
-    return value
-
-
-def as_output_gradient(dout, N, T, H):
-    """dL/dH_all as a float64 (N, T, H) array, or a clear ValueError if it does not match the output."""
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != (N, T, H):
-        raise ValueError(f"dout must have shape (N, T, H)=({N}, {T}, {H}) like the layer's output, got {dout.shape}")
-    return dout
+    return gate_param_shapes(params, ("W_xh", "W_hh", "b_h"))
 
 
 def _check_activation(activation):
@@ -160,14 +106,11 @@ def rnn_step_forward(x, h_prev, params, *, activation="tanh"):
     """
     D, H = _check_params(params)
     _check_activation(activation)
-    x, h_prev = np.asarray(x, dtype=np.float64), np.asarray(h_prev, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(f"x must have shape (N, D={D}), got {x.shape}")
-    if h_prev.shape != (x.shape[0], H):
-        raise ValueError(f"h_prev must have shape (N={x.shape[0]}, H={H}), got {h_prev.shape}")
+    x = as_array("x", x, ("N", ("D", D)))
+    h_prev = as_array("h_prev", h_prev, (("N", x.shape[0]), ("H", H)))
     a = x @ params["W_xh"] + h_prev @ params["W_hh"] + params["b_h"]  # (N, H)
     h = ACTIVATIONS[activation](a)
-    return h, StepCache(x, h_prev, h, activation, params)
+    return h, RNNStepCache(x, h_prev, h, activation, params)
 
 
 def rnn_forward(X, params, *, h0=None, activation="tanh"):
@@ -178,9 +121,7 @@ def rnn_forward(X, params, *, h0=None, activation="tanh"):
     """
     D, H = _check_params(params)
     _check_activation(activation)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3 or X.shape[2] != D:
-        raise ValueError(f"X must have shape (N, T, D={D}), got {X.shape}")
+    X = as_array("X", X, ("N", "T", ("D", D)))
     N, T, _ = X.shape
     h0 = as_state(h0, "h0", N, H)
 
@@ -202,14 +143,12 @@ def rnn_step_backward(dh, cache):
     """Gradients of one step h = phi(x @ W_xh + h_prev @ W_hh + b_h), given dL/dh.
 
     dh: (N, H), the gradient of the loss with respect to this step's output h.
-    cache: the StepCache returned by rnn_step_forward.
+    cache: the RNNStepCache returned by rnn_step_forward.
     Returns {"x": (N, D), "h_prev": (N, H), "W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)}.
     """
-    if not isinstance(cache, StepCache):
-        raise ValueError(f"cache must be the StepCache returned by rnn_step_forward, got {type(cache).__name__}")
-    dh = np.asarray(dh, dtype=np.float64)
-    if dh.shape != cache.h.shape:
-        raise ValueError(f"dh must have shape (N, H)={cache.h.shape} like the step's output h, got {dh.shape}")
+    if not isinstance(cache, RNNStepCache):
+        raise ValueError(f"cache must be the RNNStepCache returned by rnn_step_forward, got {type(cache).__name__}")
+    dh = as_array("dh", dh, tuple(zip("NH", cache.h.shape)))  # (N, H) like the step's output h
     # a = x @ W_xh + h_prev @ W_hh + b_h  and  h = phi(a)  =>  dL/da = dL/dh * phi'(a)
     da = dh * DERIVATIVES[cache.activation](cache.h)  # (N, H)
     return {
@@ -222,10 +161,9 @@ def rnn_step_backward(dh, cache):
 
 
 def _check_truncate(truncate):
-    if truncate is None:
-        return
-    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 0:
-        raise ValueError(f"truncate must be None (full BPTT) or an int k >= 0, got {truncate!r}")
+    """None (full BPTT) or a non-negative int k."""
+    if truncate is not None:
+        positive_int("truncate", truncate, minimum=0)
 
 
 def rnn_backward(dout, cache, *, truncate=None):

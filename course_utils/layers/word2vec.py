@@ -24,19 +24,23 @@ indices add up -- a noise word drawn twice, a centre repeated in the batch -- so
 
 Contract: `init_params(V, D, *, seed)`; `skipgram_forward(center, context, params, *, negatives=None)
 -> (loss (N,), cache)`; `skipgram_backward(dloss (N,), cache) -> {"W_in", "W_out"}`; the same pair for
-CBOW with `context` (N, 2C) first and `center` second.
+CBOW with `context` (N, 2C) first and `center` second. There is no `params_from_torch`, a documented exception
+of the contract: word2vec has no torch.nn twin (`models.word2vec_torch` trains the same model with hand-written
+SGD).
 """
 
 from typing import NamedTuple, Optional
 
 import numpy as np
 
-from course_utils._checks import int_ids
+from course_utils._checks import int_ids, positive_int, shape_error
+from course_utils.layers.common import as_array, log_softmax, sigmoid
 
 
 class Word2VecCache(NamedTuple):
-    """What the forward pass remembers for the backward pass."""
+    """What the forward pass remembers for the backward pass; `kind` says which forward made it."""
 
+    kind: str  # "skipgram" or "cbow"
     inputs: np.ndarray  # (N,) centre words (skip-gram) or (N, 2C) context words (CBOW): rows of W_in used
     h: np.ndarray  # (N, D) hidden vectors
     target: np.ndarray  # (N,) the word to predict
@@ -46,11 +50,6 @@ class Word2VecCache(NamedTuple):
     sig_pos: Optional[np.ndarray]  # (N,) sigma(u_o . h), negative sampling only
     sig_neg: Optional[np.ndarray]  # (N, K) sigma(u_n . h), negative sampling only
     V: int
-
-
-def sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow warnings for large |x|."""
-    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def log_sigmoid(x):
@@ -64,9 +63,7 @@ def init_params(V, D, *, seed):
     W_in ~ U(-0.5 / D, 0.5 / D); W_out = 0. Zero output vectors are fine: the first gradient of W_out is
     the (random) centre vectors, which breaks the symmetry.
     """
-    for name, value in (("V", V), ("D", D)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    V, D = positive_int("V", V), positive_int("D", D)
     rng = np.random.default_rng(seed)
     return {"W_in": rng.uniform(-0.5 / D, 0.5 / D, size=(V, D)), "W_out": np.zeros((V, D))}
 
@@ -75,9 +72,8 @@ def _check_params(params):
     missing = [k for k in ("W_in", "W_out") if k not in params]
     if missing:
         raise ValueError(f"params must have keys W_in, W_out; missing {missing}")
-    W_in, W_out = np.asarray(params["W_in"], np.float64), np.asarray(params["W_out"], np.float64)
-    if W_in.ndim != 2 or W_in.shape != W_out.shape:
-        raise ValueError(f"W_in and W_out must both have shape (V, D), got {W_in.shape} and {W_out.shape}")
+    W_in = as_array("W_in", params["W_in"], ("V", "D"))
+    W_out = as_array("W_out", params["W_out"], tuple(zip("VD", W_in.shape)))  # the same (V, D) as W_in
     return W_in, W_out
 
 
@@ -86,7 +82,7 @@ def _check_negatives(negatives, N, V):
         return None
     negatives = int_ids("negatives", negatives, V, ndim=2)
     if negatives.shape[0] != N:
-        raise ValueError(f"negatives must have shape (N={N}, K), got {negatives.shape}")
+        raise shape_error("negatives", (("N", N), "K"), negatives.shape)
     return negatives
 
 
@@ -94,7 +90,7 @@ def _output_forward(h, target, W_out, negatives):
     """Loss (N,) of predicting `target` from h (N, D), and the cache pieces of the output layer."""
     if negatives is None:
         scores = h @ W_out.T  # (N, V)
-        log_probs = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+        log_probs = log_softmax(scores, axis=1)
         loss = -log_probs[np.arange(len(target)), target]
         return loss, dict(probs=np.exp(log_probs), sig_pos=None, sig_neg=None)
     s_pos = np.sum(W_out[target] * h, axis=1)  # (N,)  u_o . h
@@ -121,11 +117,15 @@ def _output_backward(dloss, cache):
     return dh, dW_out
 
 
+def _check_cache(cache, kind):
+    """A ValueError unless `cache` is the Word2VecCache of `kind`_forward ("skipgram" or "cbow")."""
+    if not isinstance(cache, Word2VecCache) or cache.kind != kind:
+        got = f"one from {cache.kind}_forward" if isinstance(cache, Word2VecCache) else type(cache).__name__
+        raise ValueError(f"cache must be the Word2VecCache returned by {kind}_forward, got {got}")
+
+
 def _check_dloss(dloss, N):
-    dloss = np.asarray(dloss, dtype=np.float64)
-    if dloss.shape != (N,):
-        raise ValueError(f"dloss must have shape (N={N},), got {dloss.shape}")
-    return dloss
+    return as_array("dloss", dloss, (("N", N),))
 
 
 def skipgram_forward(center, context, params, *, negatives=None):
@@ -138,16 +138,18 @@ def skipgram_forward(center, context, params, *, negatives=None):
     V = W_in.shape[0]
     center = int_ids("center", center, V)
     context = int_ids("context", context, V)
-    if len(center) != len(context):
-        raise ValueError(f"center and context must have the same length N, got {len(center)} and {len(context)}")
+    if len(context) != len(center):
+        raise shape_error("context", (("N", len(center)),), context.shape)  # one context word per centre
     negatives = _check_negatives(negatives, len(center), V)
     h = W_in[center]  # (N, D): one-hot(center) @ W_in is this row lookup
     loss, out = _output_forward(h, context, W_out, negatives)
-    return loss, Word2VecCache(inputs=center, h=h, target=context, negatives=negatives, W_out=W_out, V=V, **out)
+    return loss, Word2VecCache(kind="skipgram", inputs=center, h=h, target=context, negatives=negatives,
+                               W_out=W_out, V=V, **out)
 
 
 def skipgram_backward(dloss, cache):
     """{"W_in": (V, D), "W_out": (V, D)}: gradients of sum(dloss * loss), repeated indices summed."""
+    _check_cache(cache, "skipgram")
     dloss = _check_dloss(dloss, len(cache.target))
     dh, dW_out = _output_backward(dloss, cache)
     dW_in = np.zeros_like(cache.W_out)
@@ -166,26 +168,22 @@ def cbow_forward(context, center, params, *, negatives=None):
     context = int_ids("context", context, V, ndim=2)
     center = int_ids("center", center, V)
     if len(center) != len(context):
-        raise ValueError(f"context (N, 2C) and center (N,) must have the same N, got {context.shape} and "
-                         f"{center.shape}")
+        raise shape_error("center", (("N", len(context)),), center.shape)  # one centre per row of context
     if context.shape[1] == 0:
         raise ValueError(f"context must hold at least one word per row, got shape {context.shape}")
     negatives = _check_negatives(negatives, len(center), V)
     h = W_in[context].mean(axis=1)  # (N, D)
     loss, out = _output_forward(h, center, W_out, negatives)
-    return loss, Word2VecCache(inputs=context, h=h, target=center, negatives=negatives, W_out=W_out, V=V, **out)
+    return loss, Word2VecCache(kind="cbow", inputs=context, h=h, target=center, negatives=negatives,
+                               W_out=W_out, V=V, **out)
 
 
 def cbow_backward(dloss, cache):
     """{"W_in": (V, D), "W_out": (V, D)}: each context word receives dh / 2C; repeats add up."""
+    _check_cache(cache, "cbow")
     dloss = _check_dloss(dloss, len(cache.target))
     dh, dW_out = _output_backward(dloss, cache)
     dW_in = np.zeros_like(cache.W_out)
     width = cache.inputs.shape[1]
     np.add.at(dW_in, cache.inputs, np.broadcast_to(dh[:, None, :] / width, cache.inputs.shape + dh.shape[1:]))
     return {"W_in": dW_in, "W_out": dW_out}
-
-
-def sgd_step(params, grads, lr):
-    """params - lr * grads, as a new dict (the numpy training loop of the notebook)."""
-    return {k: params[k] - lr * grads[k] for k in params}

@@ -9,6 +9,7 @@ Each widget is a thin ipywidgets front-end over a pure function, so its logic is
 
 import numpy as np
 
+from course_utils._checks import positive_int
 from course_utils.layers import rnn
 
 
@@ -22,8 +23,7 @@ def truncation_reach(k, spectral_radius=0.95, *, T=30, H=16, D=1, seed=0):
     and "dropped", the share of dL/dW_hh that truncation loses, |dW_full - dW_trunc| / |dW_full|;
     also what they were computed from: "params", "X" (1, T, D) and "g" (H,).
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be a positive int, got {T!r}")
+    T = positive_int("T", T)
     if not spectral_radius > 0:
         raise ValueError(f"spectral_radius must be a positive number, got {spectral_radius!r}")
     rng = np.random.default_rng(seed)

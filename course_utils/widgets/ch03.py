@@ -9,6 +9,8 @@ Each widget is a thin ipywidgets front-end over a pure function, so its logic is
 
 import numpy as np
 
+from course_utils._checks import positive_int
+
 
 def gradient_norm_curve(spectral_radius, activation="tanh", n_steps=50, input_scale=1.0, *, H=16, D=4, N=8, seed=0):
     """How much of a gradient survives k steps back, for a random layer: k (T+1,), norms (T+1,).
@@ -20,8 +22,7 @@ def gradient_norm_curve(spectral_radius, activation="tanh", n_steps=50, input_sc
     """
     from course_utils.layers import gradients
 
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
-        raise ValueError(f"n_steps must be a positive int, got {n_steps!r}")
+    n_steps = positive_int("n_steps", n_steps)
     rng = np.random.default_rng(seed)
     params = {
         "W_xh": rng.normal(size=(D, H)) / np.sqrt(D),

@@ -9,6 +9,7 @@ Each widget is a thin ipywidgets front-end over a pure function, so its logic is
 
 import numpy as np
 
+from course_utils._checks import positive_int
 from course_utils.layers import lstm
 
 
@@ -18,8 +19,7 @@ EVENTS = {5: 0.9, 30: -0.6}  # step -> value of the two events worth remembering
 def gate_signal(n_steps=60, *, noise=0.15, seed=0):
     """The gate explorer's input: two events (EVENTS) in small noise. Returns x (T,) and a (T,)
     boolean mask of the event steps."""
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps <= max(EVENTS):
-        raise ValueError(f"n_steps must be an int larger than {max(EVENTS)}, got {n_steps!r}")
+    n_steps = positive_int("n_steps", n_steps, minimum=max(EVENTS) + 1)
     x = noise * np.random.default_rng(seed).normal(size=n_steps)
     is_event = np.zeros(n_steps, dtype=bool)
     for t, value in EVENTS.items():
