@@ -9,6 +9,7 @@ from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch07 as ex_ch07
+from course_utils.exercises import close
 
 
 def _t(a):
@@ -285,5 +286,5 @@ def test_every_mistake_is_told_apart_from_the_reference():
                     continue
                 wrong = wrong if isinstance(wrong, tuple) else (wrong,)
                 right = right if isinstance(right, tuple) else (right,)
-                differs |= not all(ex_ch07._close(np.asarray(w), r, 1e-8) for w, r in zip(wrong, right))
+                differs |= not all(close(np.asarray(w), r, 1e-8) for w, r in zip(wrong, right))
             assert differs, mistake.hint
