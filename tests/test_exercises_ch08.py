@@ -170,31 +170,20 @@ def naive_log_softmax_bits(logits, targets):
 @pytest.mark.parametrize(
     "checker,solution",
     [
-        (ex.check_stream_batches, good_streams_loops),
         (ex.check_stream_batches, good_streams_reshape),
         (ex.check_stream_batches, good_streams_torch),
         (ex.check_stream_batches, make_streams()),
-        (ex.check_temperature_probs, good_temperature),
         (ex.check_temperature_probs, good_temperature_torch),
         (ex.check_temperature_probs, good_temperature_logsumexp),
         (ex.check_temperature_probs, good_temperature_in_place),
         (ex.check_temperature_probs, make_temperature()),
-        (ex.check_bits_per_char, good_bits),
         (ex.check_bits_per_char, good_bits_torch),
         (ex.check_bits_per_char, good_bits_loop),
         (ex.check_bits_per_char, make_bits()),
     ],
 )
-def test_checkers_accept_correct_solutions(checker, solution, capsys):
+def test_other_correct_solutions_pass(checker, solution, capsys):
     accepts(checker, solution, capsys)
-
-
-def test_checkers_report_not_implemented():
-    def todo(*args, **kwargs):
-        raise NotImplementedError("your code here")
-
-    for checker in (ex.check_stream_batches, ex.check_temperature_probs, ex.check_bits_per_char):
-        fails_with(checker, todo, "not implemented yet", "raise NotImplementedError")
 
 
 # ---- the references against independent oracles --------------------------------------------------------
