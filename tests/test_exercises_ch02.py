@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from checker_asserts import accepts, fails_with
+from checker_asserts import fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch02 as ex_ch02
@@ -43,14 +43,6 @@ def good_clip(grads, max_norm):
     norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
     scale = min(1.0, max_norm / norm)
     return {k: g * scale for k, g in grads.items()}
-
-
-@pytest.mark.parametrize(
-    "checker,solution",
-    [(ex.check_rnn_step_backward, good_step_backward), (ex.check_bptt, make_bptt()), (ex.check_clip_by_norm, good_clip)],
-)
-def test_checkers_accept_correct_solutions(checker, solution, capsys):
-    accepts(checker, solution, capsys)
 
 
 
@@ -103,11 +95,7 @@ def test_step_backward_reports_which_gradients_are_right():
     assert "differs from the reference" in message
 
 
-def test_not_implemented_and_crash():
-    def todo(*args):
-        raise NotImplementedError("hint")
-
-    fails_with(ex.check_rnn_step_backward, todo, "not implemented yet")
+def test_crash_is_reported():
     fails_with(ex.check_rnn_step_backward, lambda dh, x, hp, h, Wx, Wh: {"x": Wx @ dh}, "raised ValueError")
 
 

@@ -83,26 +83,15 @@ def good_count_numpy(cell, D, H):
 @pytest.mark.parametrize(
     "checker,solution",
     [
-        (ex.check_lstm_step, make_lstm_step()),
         (ex.check_lstm_step, good_lstm_stacked),
         (ex.check_lstm_step, lambda x, h, c, p: lstm.lstm_step_forward(x, h, c, p)[:2]),
-        (ex.check_gru_step, make_gru_step()),
         (ex.check_gru_step, lambda x, h, p: gru.gru_step_forward(x, h, p, form="textbook")[0]),
-        (ex.check_parameter_count, good_count),
         (ex.check_parameter_count, good_count_numpy),
         (ex.check_parameter_count, lambda cell, D, H: float(good_count(cell, D, H))),
     ],
 )
-def test_checkers_accept_correct_solutions(checker, solution, capsys):
+def test_other_correct_solutions_pass(checker, solution, capsys):
     accepts(checker, solution, capsys)
-
-
-def test_checkers_report_not_implemented():
-    def todo(*args):
-        raise NotImplementedError("your code here")
-
-    for checker in (ex.check_lstm_step, ex.check_gru_step, ex.check_parameter_count):
-        fails_with(checker, todo, "not implemented yet")
 
 
 @pytest.mark.parametrize(

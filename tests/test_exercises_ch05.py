@@ -106,27 +106,16 @@ def good_field_numpy(kernel_sizes, dilations):
 @pytest.mark.parametrize(
     "checker,solution",
     [
-        (ex.check_output_length, good_length),
         (ex.check_output_length, good_length_by_counting),
         (ex.check_output_length, good_length_numpy),
-        (ex.check_causal_conv, good_causal_loops),
         (ex.check_causal_conv, good_causal_torch),
         (ex.check_causal_conv, make_causal()),
-        (ex.check_receptive_field, good_field),
         (ex.check_receptive_field, good_field_walk_back),
         (ex.check_receptive_field, good_field_numpy),
     ],
 )
-def test_checkers_accept_correct_solutions(checker, solution, capsys):
+def test_other_correct_solutions_pass(checker, solution, capsys):
     accepts(checker, solution, capsys)
-
-
-def test_checkers_report_not_implemented():
-    def todo(*args, **kwargs):
-        raise NotImplementedError("your code here")
-
-    for checker in (ex.check_output_length, ex.check_causal_conv, ex.check_receptive_field):
-        fails_with(checker, todo, "not implemented yet")
 
 
 # ---- output length ---------------------------------------------------------------------------------------

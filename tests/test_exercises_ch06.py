@@ -150,29 +150,17 @@ def make_nn(*, score="cosine", exclude=True, order="desc", drop_first=False):
 @pytest.mark.parametrize(
     "checker,solution",
     [
-        (ex.check_skipgram_pairs, good_pairs_loops),
         (ex.check_skipgram_pairs, good_pairs_vectorised),
         (ex.check_skipgram_pairs, make_pairs()),
-        (ex.check_negative_sampling, good_ns),
         (ex.check_negative_sampling, good_ns_loop),
         (ex.check_negative_sampling, good_ns_torch),
         (ex.check_negative_sampling, make_ns(as_tuple=False)),
-        (ex.check_nearest_neighbours, good_nn),
         (ex.check_nearest_neighbours, good_nn_sorted_list),
         (ex.check_nearest_neighbours, make_nn()),
     ],
 )
-def test_checkers_accept_correct_solutions(checker, solution, capsys):
+def test_other_correct_solutions_pass(checker, solution, capsys):
     accepts(checker, solution, capsys)
-
-
-def test_checkers_report_not_implemented():
-    def todo(*args, **kwargs):
-        raise NotImplementedError("your code here")
-
-    for checker in (ex.check_skipgram_pairs, ex.check_negative_sampling, ex.check_nearest_neighbours):
-        message = fails_with(checker, todo, "not implemented yet", "Replace the `raise NotImplementedError")
-        assert "case" not in message.splitlines()[0]
 
 
 def test_checkers_report_crashes_and_in_place_changes():

@@ -9,6 +9,7 @@ from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch07 as ex_ch07
+from course_utils.exercises import close
 
 
 def _t(a):
@@ -140,29 +141,17 @@ def make_attention(*, scale="sqrt", transpose="swap", use_mask=True, invert=Fals
 @pytest.mark.parametrize(
     "checker,solution",
     [
-        (ex.check_masked_softmax, make_softmax()),
         (ex.check_masked_softmax, make_softmax(fill=-1e9)),
         (ex.check_masked_softmax, good_softmax_torch),
         (ex.check_masked_softmax, good_softmax_mask_the_exps),
-        (ex.check_additive_context, good_additive_loops),
         (ex.check_additive_context, good_additive_torch),
         (ex.check_additive_context, make_additive()),
-        (ex.check_dot_product_attention, good_attention_einsum),
         (ex.check_dot_product_attention, good_attention_torch),
         (ex.check_dot_product_attention, make_attention()),
     ],
 )
-def test_checkers_accept_correct_solutions(checker, solution, capsys):
+def test_other_correct_solutions_pass(checker, solution, capsys):
     accepts(checker, solution, capsys)
-
-
-@pytest.mark.parametrize("checker", [ex.check_masked_softmax, ex.check_additive_context,
-                                     ex.check_dot_product_attention])
-def test_checkers_report_not_implemented(checker):
-    def todo(*args, **kwargs):
-        raise NotImplementedError("your code here")
-
-    fails_with(checker, todo, "not implemented yet", "Replace the `raise NotImplementedError(...)` line")
 
 
 # ---- masked softmax ---------------------------------------------------------------------------------------
@@ -285,5 +274,5 @@ def test_every_mistake_is_told_apart_from_the_reference():
                     continue
                 wrong = wrong if isinstance(wrong, tuple) else (wrong,)
                 right = right if isinstance(right, tuple) else (right,)
-                differs |= not all(ex_ch07._close(np.asarray(w), r, 1e-8) for w, r in zip(wrong, right))
+                differs |= not all(close(np.asarray(w), r, 1e-8) for w, r in zip(wrong, right))
             assert differs, mistake.hint

@@ -6,11 +6,27 @@ expected, and -- when the wrong answer matches a classic mistake -- a hint namin
 A failure raises `ExerciseFailed`, which Jupyter shows as the message alone, without a traceback
 into this module. A pass prints one line and returns True.
 
-The engine lives in `engine`; each chapter's checkers in `ch01`, `ch02`, ...; notebooks call them
-from here, e.g. `exercises.check_rnn_step(rnn_step)`.
+The engine lives in `engine` (`check_outputs`, `check_function`, `check_number`, `check_gradient_dict`,
+`call_on_copy`, `close`); each chapter's checkers in `ch01`, `ch02`, ... are a reference, seeded cases and
+a table of `Mistake`s handed to it. Notebooks call them from here, e.g. `exercises.check_rnn_step(rnn_step)`.
+
+What a checker compares against (one policy for the course):
+
+- Chapters 01-05 check against the package's own numpy layers (`rnn`, `lstm`, `gru`, `conv1d`,
+  `gradients`) wherever one computes the answer; a formula no layer holds (a forecast baseline, a
+  parameter count, a product of Jacobians) is written out in the checker. Those layers are the course's
+  reference implementations, proven equal to PyTorch and to finite differences by their own tests, so
+  grading against them adds no second copy that could drift.
+- Chapters 06-08 check against references written out in the checker module (a few lines each). Their
+  exercises re-derive the layer the chapter teaches (word2vec's negative sampling, attention, the stream
+  batcher, bits per character), so grading against that same code would let a slip in it pass a wrong
+  answer; the checkers' tests compare these references with torch instead.
 """
 
-from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_function, check_gradient_dict
+from course_utils.exercises.engine import (
+    Case, ExerciseFailed, Mistake, call_on_copy, check_function, check_gradient_dict, check_number, check_outputs,
+    close,
+)
 from course_utils.exercises.ch01 import check_iterative_forecast, check_naive_forecast, check_rnn_layer, check_rnn_step
 from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rnn_step_backward
 from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
@@ -21,7 +37,8 @@ from course_utils.exercises.ch07 import check_additive_context, check_dot_produc
 from course_utils.exercises.ch08 import check_bits_per_char, check_stream_batches, check_temperature_probs
 
 __all__ = [
-    "Case", "ExerciseFailed", "Mistake", "check_function", "check_gradient_dict",
+    "Case", "ExerciseFailed", "Mistake", "call_on_copy", "check_function", "check_gradient_dict", "check_number",
+    "check_outputs", "close",
     "check_rnn_step", "check_rnn_layer", "check_naive_forecast", "check_iterative_forecast",
     "check_rnn_step_backward", "check_bptt", "check_clip_by_norm",
     "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end",

@@ -2,25 +2,21 @@
 
 import numpy as np
 
-from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_function
+from course_utils.exercises.engine import Case, Mistake, check_function
 
 
 # ---------------------------------------------------------------- chapter 03: gradients across time
 
 
-def _length_hint(name, student_fn, cases, short_shape, hint):
-    """Before the full check: if the answer has `short_shape(*args)` -- one entry too few -- say why.
+def _one_short(short_shape, hint):
+    """A `diagnose` for check_function: an answer of `short_shape(*args)` -- one entry too few -- gets `hint`."""
 
-    Any other problem (an exception, another shape) is left to check_function to report.
-    """
-    for number, case in enumerate(cases, start=1):
-        try:
-            got = student_fn(*case.args)
-        except Exception:
-            return
-        if np.shape(got) == short_shape(*case.args):
-            raise ExerciseFailed(f"{name}, case {number} of {len(cases)} ({case.label}): "
-                                 f"got shape {np.shape(got)}, one entry too few.\nHint: {hint}")
+    def diagnose(args, got):
+        if got[0].shape == short_shape(*args):
+            return f"got shape {got[0].shape}, one entry too few.\nHint: {hint}"
+        return None
+
+    return diagnose
 
 
 def _scalar_product_reference(dphi, w):
@@ -48,9 +44,9 @@ def check_scalar_gradient(student_fn):
         Mistake(lambda d, w: np.concatenate([[1.0], np.cumsum((d * w)[::-1])]),
                 "the chain rule multiplies the factors; you added them (use np.cumprod, not np.cumsum)."),
     )
-    _length_hint("scalar_gradient", student_fn, cases, lambda d, w: (len(d),),
-                 "g must start with g[0] = 1 (zero steps back: dh_T/dh_T = 1), so it has T + 1 entries.")
-    return check_function("scalar_gradient", student_fn, _scalar_product_reference, cases, mistakes)
+    short = _one_short(lambda d, w: (len(d),),
+                       "g must start with g[0] = 1 (zero steps back: dh_T/dh_T = 1), so it has T + 1 entries.")
+    return check_function("scalar_gradient", student_fn, _scalar_product_reference, cases, mistakes, diagnose=short)
 
 
 def _step_jacobian_reference(a, W_hh):
@@ -116,6 +112,5 @@ def check_jacobian_to_end(student_fn):
                 "those are dh_k/dh_0, products from the START. Q[k] must end at h_T: Q[k] = dh_T/dh_{T-k}, "
                 "built from the last Jacobian backwards."),
     )
-    _length_hint("jacobian_to_end", student_fn, cases, lambda J: J.shape,
-                 "Q[0] must be the identity (zero steps back), so Q has T + 1 matrices.")
-    return check_function("jacobian_to_end", student_fn, _to_end_reference, cases, mistakes)
+    short = _one_short(lambda J: J.shape, "Q[0] must be the identity (zero steps back), so Q has T + 1 matrices.")
+    return check_function("jacobian_to_end", student_fn, _to_end_reference, cases, mistakes, diagnose=short)

@@ -4,9 +4,7 @@ import numpy as np
 
 from course_utils.layers import gru, lstm
 from course_utils.layers.common import sigmoid
-from course_utils.exercises.engine import (
-    Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
-)
+from course_utils.exercises.engine import Case, Mistake, check_function, check_number, check_outputs, read_floats
 
 
 def _random_gate_params(rng, D, H, gates):
@@ -15,11 +13,6 @@ def _random_gate_params(rng, D, H, gates):
     p |= {f"W_h{k}": rng.normal(size=(H, H)) for k in gates}
     p |= {f"b_{k}": rng.normal(size=H) for k in gates}
     return p
-
-
-def _call(name, where, student_fn, args):
-    """Run the student's function on copies of `args`, so changing them in place cannot corrupt the reference."""
-    return call_student(name, where, student_fn, _copy_args(args))
 
 
 # ---------------------------------------------------------------- chapter 04: the LSTM step
@@ -86,24 +79,16 @@ LSTM_MISTAKES = (
 )
 
 
-def _as_pair(where, got):
-    """The student's (h, c) as two float arrays, or a diagnosis of what came back instead."""
-    if not isinstance(got, (tuple, list)):
-        raise ExerciseFailed(f"{where}: expected a pair (h, c), got {_describe(got)}.\n"
-                             "End your function with `return h, c`.")
-    if len(got) != 2:
-        raise ExerciseFailed(f"{where}: expected a pair (h, c), got a {type(got).__name__} of {len(got)} items.\n"
-                             "Return just the new output and cell state: `return h, c` (no cache, no gates).")
-    arrays = []
-    for label, value in zip("hc", got):
-        if not isinstance(value, (np.ndarray, float, int, np.floating)):
-            raise ExerciseFailed(f"{where}: expected {label} to be a numpy array, got {_describe(value)}.")
-        arrays.append(np.asarray(value, dtype=np.float64))
-    return arrays
+LSTM_ADVICE = {
+    "h": "c is right, so look at h = o * tanh(c) and at the output gate o.",
+    "c": "Compute the gates one by one -- f, i, o with sigmoid, g with tanh, each from its own W_x*, "
+         "W_h*, b_* -- then c = f * c_prev + i * g.",
+}
 
 
-def _close(a, b, atol):
-    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=0, atol=atol)
+def _read_pair(where, got):
+    return read_floats(where, got, ("h", "c"), count_hint="Return just the new output and cell state: "
+                                                          "`return h, c` (no cache, no gates).")
 
 
 def check_lstm_step(student_fn, *, atol=1e-8):
@@ -111,40 +96,12 @@ def check_lstm_step(student_fn, *, atol=1e-8):
 
     f, i, o = sigmoid(x @ W_x* + h_prev @ W_h* + b_*), g = tanh(...), c = f * c_prev + i * g, h = o * tanh(c).
     """
-    name, cases = "lstm_step", _lstm_cases()
-    for number, case in enumerate(cases, start=1):
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        got = _as_pair(where, _call(name, where, student_fn, case.args))
-        expected = _lstm_reference(*case.args)
-        for label, value, want in zip("hc", got, expected):
-            if value.shape != want.shape:
-                raise ExerciseFailed(
-                    f"{where}: {label} has the wrong shape: expected {want.shape}, got {value.shape}.\n"
-                    "Both h and c are (N, H): one row per sequence in the batch, one column per unit."
-                )
-            if not np.all(np.isfinite(value)):
-                raise ExerciseFailed(f"{where}: {label} contains NaN or inf.\n"
-                                     "Look for an uninitialised array (np.empty) or an overflow in exp.")
-        wrong = [label for label, value, want in zip("hc", got, expected) if not _close(value, want, atol)]
-        if not wrong:
-            continue
-        for mistake in LSTM_MISTAKES:
-            guess = mistake.wrong(*_copy_args(case.args))
-            if all(_close(value, np.asarray(w, dtype=np.float64), atol) for value, w in zip(got, guess)):
-                raise ExerciseFailed(f"{where}: not quite.\nHint: {mistake.hint}")
-        first = wrong[0]
-        value, want = dict(zip("hc", got))[first], dict(zip("hc", expected))[first]
-        worst = np.unravel_index(np.argmax(np.abs(value - want)), want.shape)
-        advice = ("c is right, so look at h = o * tanh(c) and at the output gate o."
-                  if first == "h" else
-                  "Compute the gates one by one -- f, i, o with sigmoid, g with tanh, each from its own W_x*, "
-                  "W_h*, b_* -- then c = f * c_prev + i * g.")
-        raise ExerciseFailed(
-            f"{where}: {first} differs from the reference (largest gap at index {tuple(map(int, worst))}: "
-            f"expected {want[worst]:.6f}, got {value[worst]:.6f}).\n{advice}"
-        )
-    print(f"\u2713 {name}: all {len(cases)} cases match the reference (h and c). Well done!")
-    return True
+    return check_outputs(
+        "lstm_step", student_fn, _lstm_reference, _lstm_cases(), LSTM_MISTAKES, parts=("h", "c"), atol=atol,
+        read=_read_pair, advice=LSTM_ADVICE,
+        shape_hint="Both h and c are (N, H): one row per sequence in the batch, one column per unit.",
+        nonfinite_hint="Look for an uninitialised array (np.empty) or an overflow in exp.",
+    )
 
 
 # ---------------------------------------------------------------- chapter 04: the GRU step (textbook form)
@@ -205,8 +162,7 @@ def check_gru_step(student_fn):
 
     z, r = sigmoid(...), g = tanh(x @ W_xg + (r * h_prev) @ W_hg + b_g), h = (1 - z) * h_prev + z * g.
     """
-    return check_function("gru_step", lambda *args: student_fn(*_copy_args(args)), _gru_reference,
-                          _gru_cases(), GRU_MISTAKES)
+    return check_function("gru_step", student_fn, _gru_reference, _gru_cases(), GRU_MISTAKES)
 
 
 # ---------------------------------------------------------------- chapter 04: counting parameters
@@ -243,28 +199,18 @@ def check_parameter_count(student_fn):
 
     One block per gate of W_x (D, H), W_h (H, H) and ONE bias (H,): rnn D*H + H*H + H, lstm 4x, gru 3x.
     """
-    name = "count_params"
     sizes = [("rnn", 3, 5), ("lstm", 3, 5), ("gru", 3, 5), ("rnn", 1, 1), ("lstm", 10, 20), ("gru", 7, 2),
              ("lstm", 1, 64), ("gru", 128, 32)]
     cases = [Case(f"cell={cell!r}, D={D}, H={H}", (cell, D, H)) for cell, D, H in sizes]
-    for number, case in enumerate(cases, start=1):
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        got = _call(name, where, student_fn, case.args)
-        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer, float, np.floating)):
-            raise ExerciseFailed(f"{where}: expected a whole number (an int), got {_describe(got)}.")
+
+    def whole(args, got):
         if not float(got).is_integer():
-            raise ExerciseFailed(f"{where}: a parameter count is a whole number, got {got!r}.\n"
-                                 "Use integer arithmetic (* and +, or // rather than /).")
-        got, expected = int(got), _count_reference(*case.args)
-        if got == expected:
-            continue
-        for mistake in COUNT_MISTAKES:
-            if got == mistake.wrong(*case.args):
-                raise ExerciseFailed(f"{where}: expected {expected}, got {got}: not quite.\nHint: {mistake.hint}")
-        raise ExerciseFailed(
-            f"{where}: expected {expected}, got {got}.\n"
-            "List every array of one gate with its shape -- W_x (D, H), W_h (H, H), b (H,) -- add up their "
-            "sizes, then multiply by the number of gates (rnn 1, lstm 4, gru 3)."
-        )
-    print(f"\u2713 {name}: all {len(cases)} cases match. Well done!")
-    return True
+            return (f"a parameter count is a whole number, got {got!r}.\n"
+                    "Use integer arithmetic (* and +, or // rather than /).")
+        return None
+
+    return check_number(
+        "count_params", student_fn, _count_reference, cases, COUNT_MISTAKES, diagnose=whole,
+        advice="List every array of one gate with its shape -- W_x (D, H), W_h (H, H), b (H,) -- add up their "
+               "sizes, then multiply by the number of gates (rnn 1, lstm 4, gru 3).",
+    )

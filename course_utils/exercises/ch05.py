@@ -5,30 +5,14 @@ import math
 import numpy as np
 
 from course_utils.layers import conv1d
-from course_utils.exercises.engine import (
-    Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
-)
+from course_utils.exercises.engine import Case, Mistake, check_function, check_number, close
 
 
-def _check_whole_numbers(name, student_fn, reference, cases, mistakes, advice):
-    """Like `check_function`, for answers that are whole numbers (an int, or a float such as 4.0)."""
-    for number, case in enumerate(cases, start=1):
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        got = call_student(name, where, student_fn, _copy_args(case.args))
-        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer, float, np.floating)):
-            raise ExerciseFailed(f"{where}: expected a whole number (an int), got {_describe(got)}.")
-        expected = reference(*case.args)
-        if got == expected:
-            continue
-        for mistake in mistakes:
-            if math.isclose(got, mistake.wrong(*case.args), rel_tol=0, abs_tol=1e-9):
-                raise ExerciseFailed(f"{where}: expected {expected}, got {got}: not quite.\nHint: {mistake.hint}")
-        if not float(got).is_integer():
-            raise ExerciseFailed(f"{where}: a number of steps is a whole number, got {got!r}.\n"
-                                 "Use integer arithmetic (// rather than /).")
-        raise ExerciseFailed(f"{where}: expected {expected}, got {got}.\n{advice}")
-    print(f"\u2713 {name}: all {len(cases)} cases match. Well done!")
-    return True
+def _steps_are_whole(args, got):
+    """A `diagnose` for check_number, after the mistakes (so that a true division is named first)."""
+    if not float(got).is_integer():
+        return f"a number of steps is a whole number, got {got!r}.\nUse integer arithmetic (// rather than /)."
+    return None
 
 
 # ---------------------------------------------------------------- chapter 05: output length
@@ -69,9 +53,9 @@ def check_output_length(student_fn):
     def call(T, K, s, p, d):
         return student_fn(T, K, stride=s, padding=p, dilation=d)
 
-    return _check_whole_numbers(
-        "output_length", call, _length_reference, cases, LENGTH_MISTAKES,
-        "Count the steps of the padded input (T + 2*padding), subtract the span of one window minus one "
+    return check_number(
+        "output_length", call, _length_reference, cases, LENGTH_MISTAKES, diagnose=_steps_are_whole,
+        advice="Count the steps of the padded input (T + 2*padding), subtract the span of one window minus one "
         "(dilation*(K - 1)), then count how many strides fit: floor(rest / stride) + 1.",
     )
 
@@ -119,28 +103,19 @@ def _cases_causal():
     return cases
 
 
-def _short_output_hint(name, call, cases):
-    """Before the full check: name an output that is too short because of the padding amount."""
-    for number, case in enumerate(cases, start=1):
-        X, W, b, d = case.args
-        K = W.shape[0]
-        try:
-            got = np.asarray(call(*_copy_args(case.args)), dtype=np.float64)
-        except Exception:
-            return  # a crash or a non-array answer: check_function reports it
-        expected = (X.shape[0], X.shape[1], W.shape[2])  # (N, T, C_out)
-        where = f"{name}, case {number} of {len(cases)} ({case.label}): got shape {got.shape}, expected {expected}"
-        if d > 1 and _close(got, _plain_conv(X, W, b, d, K - 1, 0)):
-            raise ExerciseFailed(f"{where}.\nHint: you padded K - 1 = {K - 1} zeros, but a dilated kernel reaches "
-                                 f"dilation*(K - 1) = {d * (K - 1)} steps back: pad that many.")
-        if K > 1 and _close(got, _plain_conv(X, W, b, d, 0, 0)):
-            raise ExerciseFailed(f"{where}.\nHint: without padding the output loses dilation*(K - 1) = {d * (K - 1)} "
-                                 "steps. Pad that many zeros before the first step, so output t exists for every "
-                                 "input t.")
-
-
-def _close(got, wrong):
-    return got.shape == wrong.shape and np.allclose(got, wrong, rtol=0, atol=1e-8)
+def _short_output(args, got):
+    """A `diagnose` for check_function: name an output that is too short because of the padding amount."""
+    X, W, b, d = args
+    K, got = W.shape[0], got[0]
+    where = f"got shape {got.shape}, expected {(X.shape[0], X.shape[1], W.shape[2])}"  # (N, T, C_out)
+    if d > 1 and close(got, _plain_conv(X, W, b, d, K - 1, 0)):
+        return (f"{where}.\nHint: you padded K - 1 = {K - 1} zeros, but a dilated kernel reaches "
+                f"dilation*(K - 1) = {d * (K - 1)} steps back: pad that many.")
+    if K > 1 and close(got, _plain_conv(X, W, b, d, 0, 0)):
+        return (f"{where}.\nHint: without padding the output loses dilation*(K - 1) = {d * (K - 1)} "
+                "steps. Pad that many zeros before the first step, so output t exists for every "
+                "input t.")
+    return None
 
 
 def check_causal_conv(student_fn):
@@ -152,10 +127,8 @@ def check_causal_conv(student_fn):
     def call(X, W, b, d):
         return student_fn(X, W, b, dilation=d)
 
-    cases = _cases_causal()
-    _short_output_hint("causal_conv", call, cases)
-    return check_function("causal_conv", lambda *args: call(*_copy_args(args)), _causal_reference, cases,
-                          CAUSAL_MISTAKES)
+    return check_function("causal_conv", call, _causal_reference, _cases_causal(), CAUSAL_MISTAKES,
+                          diagnose=_short_output)
 
 
 # ---------------------------------------------------------------- chapter 05: receptive field
@@ -189,8 +162,8 @@ def check_receptive_field(student_fn):
     stacks = [([3], [1]), ([2, 2, 2], [1, 1, 1]), ([2] * 4, [1, 2, 4, 8]), ([2] * 8, [1, 2, 4, 8] * 2),
               ([3, 3, 3], [1, 2, 4]), ([5, 1, 4], [2, 7, 1]), ([1], [1])]
     cases = [Case(f"kernel_sizes={ks}, dilations={ds}", (ks, ds)) for ks, ds in stacks]
-    return _check_whole_numbers(
-        "receptive_field", student_fn, _field_reference, cases, RECEPTIVE_MISTAKES,
-        "Walk down from one output: each layer adds (k - 1) * d steps further into the past. Start from 1 "
+    return check_number(
+        "receptive_field", student_fn, _field_reference, cases, RECEPTIVE_MISTAKES, diagnose=_steps_are_whole,
+        advice="Walk down from one output: each layer adds (k - 1) * d steps further into the past. Start from 1 "
         "(the output's own step) and add every layer's reach.",
     )

@@ -1,63 +1,43 @@
 """Chapter 06 checkers: skip-gram pairs for a window, the negative-sampling loss and its gradients,
-cosine nearest neighbours.
-
-The references are written here, independently of `course_utils.layers.word2vec`, so a checker never
-grades a student against the code it is meant to teach.
+cosine nearest neighbours. References written out here (the policy is in `course_utils.exercises`).
 """
 
 import numpy as np
 
-from course_utils.exercises.engine import (
-    Case, ExerciseFailed, Mistake, _copy_args, _describe, _same_args, call_student, check_gradient_dict,
-)
+from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_gradient_dict, check_outputs, describe
 
 
-def _call(name, where, student_fn, args):
-    """Run the student's function on copies of `args`; report it if it changed them in place."""
-    given = _copy_args(args)
-    got = call_student(name, where, student_fn, given)
-    if not _same_args(given, args):
+IN_PLACE = ("Build new arrays (v = v / norm) instead of editing the caller's (v /= norm): the caller's "
+            "embedding would silently change.")
+
+
+def _read_ids(where, got):
+    """The student's answer as one integer array, or a diagnosis of what came back instead."""
+    if not isinstance(got, (np.ndarray, list, tuple)):
+        raise ExerciseFailed(f"{where}: expected an integer numpy array, got {describe(got)}.")
+    got = np.asarray(got)
+    if got.size and not np.issubdtype(got.dtype, np.integer):
         raise ExerciseFailed(
-            f"{where}: your function changed its input arrays in place.\n"
-            "Build new arrays (v = v / norm) instead of editing the caller's (v /= norm): the caller's "
-            "embedding would silently change."
+            f"{where}: expected integer word ids, got an array of dtype {got.dtype}.\n"
+            "Word ids index rows: build the result from integer arrays (or use .astype(int))."
         )
-    return got
+    return (got,)
 
 
 def _check_index_arrays(name, student_fn, reference, cases, mistakes, advice):
-    """Compare integer arrays exactly, naming a classic mistake before complaining about the shape.
+    """Compare integer arrays exactly: the mistakes first (pairing a word with itself changes how many rows
+    there are), then the shape, then the first row that differs."""
 
-    A mistake such as pairing a word with itself changes how many rows there are, so here the
-    mistakes are tried first, then the shape, then the values.
-    """
-    for number, case in enumerate(cases, start=1):
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        got = _call(name, where, student_fn, case.args)
-        if not isinstance(got, (np.ndarray, list, tuple)):
-            raise ExerciseFailed(f"{where}: expected an integer numpy array, got {_describe(got)}.")
-        got = np.asarray(got)
-        expected = reference(*case.args)
-        if got.size and not np.issubdtype(got.dtype, np.integer):
-            raise ExerciseFailed(
-                f"{where}: expected integer word ids, got an array of dtype {got.dtype}.\n"
-                "Word ids index rows: build the result from integer arrays (or use .astype(int))."
-            )
-        if got.shape == expected.shape and np.array_equal(got, expected):
-            continue
-        for mistake in mistakes:
-            wrong = np.asarray(mistake.wrong(*case.args))
-            if wrong.shape == got.shape and np.array_equal(got, wrong):
-                raise ExerciseFailed(f"{where}: not quite.\nHint: {mistake.hint}")
+    def first_row(args, got):
+        got, expected = got[0], reference(*args)
         if got.shape != expected.shape:
-            raise ExerciseFailed(f"{where}: wrong shape: expected {expected.shape}, got {got.shape}.\n{advice}")
+            return None  # the engine reports the shape
         row = int(np.argmax(np.any((got != expected).reshape(len(got), -1), axis=1)))
-        raise ExerciseFailed(
-            f"{where}: first difference at row {row}: expected {expected[row].tolist()}, got {got[row].tolist()}.\n"
-            f"{advice}"
-        )
-    print(f"\u2713 {name}: all {len(cases)} cases match the reference. Well done!")
-    return True
+        return (f"first difference at row {row}: expected {expected[row].tolist()}, got {got[row].tolist()}.\n"
+                f"{advice}")
+
+    return check_outputs(name, student_fn, reference, cases, mistakes, parts=(None,), atol=0, read=_read_ids,
+                         shape_hint=advice, diagnose=first_row, in_place=IN_PLACE)
 
 
 # ---------------------------------------------------------------- chapter 06: skip-gram pairs
@@ -241,20 +221,8 @@ def check_negative_sampling(student_fn):
     v_c (D,) the centre word's W_in row, u_o (D,) the true context word's W_out row, U_neg (K, D) the
     noise words' W_out rows; loss = -log sigma(u_o . v_c) - sum_k log sigma(-u_k . v_c).
     """
-    name = "negative_sampling_loss"
-    cases = _ns_cases()
-    for number, case in enumerate(cases, start=1):  # first: four results, in that order
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        got = _call(name, where, student_fn, case.args)
-        if not isinstance(got, (tuple, list)) or len(got) != 4:
-            raise ExerciseFailed(f"{where}: expected a tuple (loss, dv_c, du_o, dU_neg), got {_describe(got)}"
-                                 f"{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}.\n"
-                                 "Return all four: return loss, dv_c, du_o, dU_neg")
-
-    def as_dict(v_c, u_o, U_neg):
-        return dict(zip(("loss", "dv_c", "du_o", "dU_neg"), student_fn(v_c, u_o, U_neg)))
-
-    return check_gradient_dict(name, as_dict, _ns_reference, cases, NS_MISTAKES, shape_hints=_NS_SHAPES)
+    return check_gradient_dict("negative_sampling_loss", student_fn, _ns_reference, _ns_cases(), NS_MISTAKES,
+                               shape_hints=_NS_SHAPES, returns=("loss", "dv_c", "du_o", "dU_neg"), in_place=IN_PLACE)
 
 
 # ---------------------------------------------------------------- chapter 06: nearest neighbours

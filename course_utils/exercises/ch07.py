@@ -1,13 +1,13 @@
 """Chapter 07 checkers: a masked softmax, one additive (Bahdanau) context vector, batched dot-product attention.
 
 Masks follow torch's `scaled_dot_product_attention`: boolean, broadcastable to the scores, True where a query
-MAY attend to a key (`nn.MultiheadAttention`'s `key_padding_mask` means the opposite). The references below
-are written out here, independent of `course_utils.layers.attention`, and the tests compare them with torch.
+MAY attend to a key (`nn.MultiheadAttention`'s `key_padding_mask` means the opposite). References written out
+here (the policy is in `course_utils.exercises`).
 """
 
 import numpy as np
 
-from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student
+from course_utils.exercises.engine import Case, Mistake, check_outputs
 
 # ---------------------------------------------------------------- independent references
 
@@ -39,90 +39,18 @@ def _attention_reference(Q, K, V, mask=None):
     return _softmax(scores) @ V
 
 
-# ---------------------------------------------------------------- shared checking loop
+# ---------------------------------------------------------------- shared advice
+
+IN_PLACE = ("Build new arrays (np.where(mask, scores, -np.inf)) instead of editing the caller's "
+            "(scores[~mask] = -np.inf).")
+NONFINITE = "Look for an exp that overflows (subtract the row's max first) or a row whose weights sum to 0."
+ADVICE = "Compare your code with the equations line by line."
 
 
-def _close(got, want, atol):
-    return np.shape(got) == np.shape(want) and np.allclose(got, want, rtol=0, atol=atol, equal_nan=True)
-
-
-def _as_arrays(where, got, parts):
-    """The student's answer as a tuple of float arrays, one per name in `parts`, or a diagnosis of what came back."""
-    if len(parts) == 1:
-        got = (got,)
-    elif not isinstance(got, (tuple, list)) or len(got) != len(parts):
-        what = _describe(got) if not isinstance(got, (tuple, list)) else f"a {type(got).__name__} of {len(got)} items"
-        raise ExerciseFailed(f"{where}: expected a pair ({', '.join(parts)}), got {what}.\n"
-                             f"End your function with `return {', '.join(parts)}`.")
-    arrays = []
-    for label, value in zip(parts, got):
-        if not isinstance(value, (np.ndarray, float, int, np.floating)):
-            raise ExerciseFailed(f"{where}: expected {label} to be a numpy array, got {_describe(value)}.")
-        arrays.append(np.asarray(value, dtype=np.float64))
-    return tuple(arrays)
-
-
-def _check(name, call, reference, cases, mistakes, *, parts=("weights",), shapes="", crash_hint=None,
-           extra=None, atol=1e-8):
-    """Compare `call(*case.args)` with `reference(*case.args)` (a tuple, one array per name in `parts`).
-
-    A mistake is named when the student's arrays equal its output, even if they have the wrong shape or hold
-    NaN (a softmax along the wrong axis of a fully masked column, an overflowing exp): that is how those slips
-    show. `crash_hint(err)` may add advice when the student's code raises. `extra(args, got)` may return a hint
-    for an answer that is close but not right in a way worth naming (weights that are not exactly 0).
-    """
-    for number, case in enumerate(cases, start=1):
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        given = _copy_args(case.args)
-        raw = _run(name, where, call, given, crash_hint)
-        if not all(np.array_equal(a, b) for a, b in zip(given, case.args) if isinstance(a, np.ndarray)):
-            raise ExerciseFailed(f"{where}: your function changed its input arrays in place.\n"
-                                 "Build new arrays (np.where(mask, scores, -np.inf)) instead of editing the caller's "
-                                 "(scores[~mask] = -np.inf).")
-        got = _as_arrays(where, raw, parts)
-        expected = reference(*case.args)
-        if all(_close(g, e, atol) for g, e in zip(got, expected)):
-            hint = extra(case.args, got) if extra else None
-            if hint:
-                raise ExerciseFailed(f"{where}: nearly.\nHint: {hint}")
-            continue
-        for mistake in mistakes:
-            try:
-                with np.errstate(all="ignore"):
-                    guess = mistake.wrong(*_copy_args(case.args))
-            except ValueError:  # this mistake cannot happen with these shapes
-                continue
-            guess = guess if isinstance(guess, tuple) else (guess,)
-            if all(_close(g, np.asarray(w, dtype=np.float64), atol) for g, w in zip(got, guess)):
-                raise ExerciseFailed(f"{where}: not quite.\nHint: {mistake.hint}")
-        for label, g, e in zip(parts, got, expected):
-            if g.shape != e.shape:
-                raise ExerciseFailed(f"{where}: {label} has the wrong shape: expected {e.shape}, got {g.shape}.\n"
-                                     f"{shapes}")
-            if not np.all(np.isfinite(g)):
-                raise ExerciseFailed(f"{where}: {label} contains NaN or inf.\nLook for an exp that overflows "
-                                     "(subtract the row's max first) or a row whose weights sum to 0.")
-        label, g, e = next((p, g, e) for p, g, e in zip(parts, got, expected) if not _close(g, e, atol))
-        worst = np.unravel_index(np.argmax(np.abs(g - e)), e.shape)
-        raise ExerciseFailed(
-            f"{where}: {label} differs from the reference (largest gap at index {tuple(map(int, worst))}: "
-            f"expected {e[worst]:.6f}, got {g[worst]:.6f}).\nCompare your code with the equations line by line."
-        )
-    print(f"\u2713 {name}: all {len(cases)} cases match the reference. Well done!")
-    return True
-
-
-def _run(name, where, call, args, crash_hint):
-    """The student's answer; "not implemented" and crashes become the engine's ExerciseFailed, with a hint if known."""
-    try:
-        return call(*args)
-    except NotImplementedError:
-        pass
-    except Exception as err:  # a crash: name its likely cause where we can, else the engine's message
-        hint = crash_hint(err) if crash_hint else None
-        if hint:
-            raise ExerciseFailed(f"{where}: your function raised {type(err).__name__}: {err}\nHint: {hint}") from None
-    return call_student(name, where, call, _copy_args(args))  # runs it again, to get the engine's message
+def _check(name, call, reference, cases, mistakes, **options):
+    """`check_outputs` with this chapter's advice."""
+    return check_outputs(name, call, reference, cases, mistakes, in_place=IN_PLACE, nonfinite_hint=NONFINITE,
+                         advice=ADVICE, **options)
 
 
 # ---------------------------------------------------------------- chapter 07: the masked softmax
@@ -207,9 +135,9 @@ def check_masked_softmax(student_fn):
     Softmax over the last axis (keys) of the scores where `mask` (boolean, broadcastable) is True;
     weight exactly 0 where it is False.
     """
-    return _check("masked_softmax", student_fn, lambda s, m: (_masked_softmax_reference(s, m),),
-                  _softmax_cases(), SOFTMAX_MISTAKES, extra=_exact_zeros,
-                  shapes="The weights have the shape of the scores: one weight per (query, key) pair.")
+    return _check("masked_softmax", student_fn, _masked_softmax_reference, _softmax_cases(), SOFTMAX_MISTAKES,
+                  parts=("weights",), near_miss=_exact_zeros,
+                  shape_hint="The weights have the shape of the scores: one weight per (query, key) pair.")
 
 
 # ---------------------------------------------------------------- chapter 07: one additive context vector
@@ -261,7 +189,7 @@ def check_additive_context(student_fn):
     """
     return _check("additive_context", student_fn, _additive_reference, _additive_cases(), ADDITIVE_MISTAKES,
                   parts=("weights", "context"),
-                  shapes="weights has one entry per key (Tk,); the context is one value-sized vector (dv,).")
+                  shape_hint="weights has one entry per key (Tk,); the context is one value-sized vector (dv,).")
 
 
 # ---------------------------------------------------------------- chapter 07: dot-product attention for a batch
@@ -345,6 +273,6 @@ def check_dot_product_attention(student_fn):
     def call(Q, K, V, mask):
         return student_fn(Q, K, V) if mask is None else student_fn(Q, K, V, mask=mask)
 
-    return _check("dot_product_attention", call, lambda *a: (_attention_reference(*a),), _attention_cases(),
-                  ATTENTION_MISTAKES, parts=("out",), crash_hint=_matmul_crash,
-                  shapes="out is (N, Tq, dv): one value-sized vector per query.")
+    return _check("dot_product_attention", call, _attention_reference, _attention_cases(), ATTENTION_MISTAKES,
+                  parts=("out",), crash_hint=_matmul_crash,
+                  shape_hint="out is (N, Tq, dv): one value-sized vector per query.")

@@ -1,7 +1,6 @@
 """Chapter 08 checkers: the stream batcher's windows, temperature softmax, bits per character.
 
-The references here are independent of `course_utils.models.char_model` (a few lines each), so a slip in
-the package cannot make a wrong student answer pass.
+References written out here (the policy is in `course_utils.exercises`).
 """
 
 import math
@@ -9,13 +8,8 @@ import math
 import numpy as np
 
 from course_utils.exercises.engine import (
-    Case, ExerciseFailed, Mistake, _copy_args, _describe, call_student, check_function,
+    Case, ExerciseFailed, Mistake, check_function, check_number, check_outputs, describe,
 )
-
-
-def _call(name, where, student_fn, args):
-    """Run the student's function on copies of `args`, so changing them in place cannot corrupt the reference."""
-    return call_student(name, where, student_fn, _copy_args(args))
 
 
 # ---------------------------------------------------------------- chapter 08: stream batches
@@ -97,25 +91,21 @@ STREAM_MISTAKES = (
 )
 
 
-def _as_int_pair(where, got):
+def _read_int_pair(where, got):
     """The student's (X, Y) as two integer arrays, or a diagnosis of what came back instead."""
     if not isinstance(got, (tuple, list)):
-        raise ExerciseFailed(f"{where}: expected a pair (X, Y), got {_describe(got)}.\nEnd with `return X, Y`.")
+        raise ExerciseFailed(f"{where}: expected a pair (X, Y), got {describe(got)}.\nEnd with `return X, Y`.")
     if len(got) != 2:
         raise ExerciseFailed(f"{where}: expected a pair (X, Y), got a {type(got).__name__} of {len(got)} items.")
     out = []
     for label, value in zip("XY", got):
         if not isinstance(value, np.ndarray):
-            raise ExerciseFailed(f"{where}: expected {label} to be a numpy array, got {_describe(value)}.")
+            raise ExerciseFailed(f"{where}: expected {label} to be a numpy array, got {describe(value)}.")
         if not np.issubdtype(value.dtype, np.integer):
             raise ExerciseFailed(f"{where}: {label} holds {value.dtype} values; character ids are integers "
                                  "(index arrays for the embedding). Keep the dtype of `ids` (int64).")
         out.append(value)
-    return out
-
-
-def _same(got, wrong):
-    return all(g.shape == w.shape and np.array_equal(g, w) for g, w in zip(got, wrong))
+    return tuple(out)
 
 
 def _stream_cases():
@@ -133,44 +123,33 @@ def check_stream_batches(student_fn):
     Stream b is ids[b*L : b*L + L + 1] with L = (len(ids) - 1) // batch_size; window k holds steps k*T to
     k*T + T of every stream (inputs X) and the same steps shifted by one (targets Y); n_windows = L // T.
     """
-    name, cases = "stream_batches", _stream_cases()
-    for number, case in enumerate(cases, start=1):
-        ids, B, T = case.args
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        got = _as_int_pair(where, _call(name, where, student_fn, case.args))
-        expected = _stream_reference(*case.args)
-        if _same(got, expected):
+    return check_outputs("stream_batches", student_fn, _stream_reference, _stream_cases(), STREAM_MISTAKES,
+                         parts=("X", "Y"), atol=0, read=_read_int_pair, diagnose=_stream_diagnosis)
+
+
+def _stream_diagnosis(args, got):
+    """After the mistakes: a dropped last window, a wrong shape (with L and n_windows), else the first wrong id."""
+    ids, B, T = args
+    L = (len(ids) - 1) // B
+    n = L // T
+    shape = (n, B, T)
+    for label, value in zip("XY", got):
+        if value.shape == shape:
             continue
-        for mistake in STREAM_MISTAKES:
-            if _same(got, mistake.wrong(*case.args)):
-                raise ExerciseFailed(f"{where}: not quite.\nHint: {mistake.hint}")
-        L = (len(ids) - 1) // B
-        n = L // T
-        shape = (n, B, T)
-        for label, value, want in zip("XY", got, expected):
-            if value.shape == shape:
-                continue
-            if value.ndim == 3 and value.shape[1:] == (B, T) and value.shape[0] == -(-L // T) and L % T:
-                raise ExerciseFailed(
-                    f"{where}: {label} has {value.shape[0]} windows, expected L // T = {L} // {T} = {n}.\n"
+        if value.ndim == 3 and value.shape[1:] == (B, T) and value.shape[0] == -(-L // T) and L % T:
+            return (f"{label} has {value.shape[0]} windows, expected L // T = {L} // {T} = {n}.\n"
                     f"Hint: the last window of each stream would have only {L % T} of its {T} steps: drop it "
-                    "(no padding). A padded window trains on characters that are not in the text."
-                )
-            raise ExerciseFailed(
-                f"{where}: {label} has shape {value.shape}, expected (n_windows, batch_size, T) = {shape}.\n"
-                f"L = (len(ids) - 1) // batch_size = {L} steps per stream, n_windows = L // T = {n}."
-            )
-        for label, value, want in zip("XY", got, expected):
-            wrong = np.argwhere(value != want)
-            if len(wrong):
-                k, b, t = map(int, wrong[0])
-                raise ExerciseFailed(
-                    f"{where}: {label}[{k}, {b}, {t}] (window {k}, stream {b}, step {t}) is {value[k, b, t]}, "
+                    "(no padding). A padded window trains on characters that are not in the text.")
+        return (f"{label} has shape {value.shape}, expected (n_windows, batch_size, T) = {shape}.\n"
+                f"L = (len(ids) - 1) // batch_size = {L} steps per stream, n_windows = L // T = {n}.")
+    for label, value, want in zip("XY", got, _stream_reference(*args)):
+        wrong = np.argwhere(value != want)
+        if len(wrong):
+            k, b, t = map(int, wrong[0])
+            return (f"{label}[{k}, {b}, {t}] (window {k}, stream {b}, step {t}) is {value[k, b, t]}, "
                     f"expected {want[k, b, t]}.\nStream b starts at ids[b*L] with L = {L}; window k starts at "
-                    f"step k*T of its stream; Y is X shifted by one."
-                )
-    print(f"\u2713 {name}: all {len(cases)} cases match the reference. Well done!")
-    return True
+                    f"step k*T of its stream; Y is X shifted by one.")
+    return None
 
 
 # ---------------------------------------------------------------- chapter 08: temperature
@@ -221,23 +200,13 @@ def check_temperature_probs(student_fn):
 
     logits (..., V); p has the same shape, each row sums to 1; stable for large logits and small temperatures.
     """
-    name, cases = "temperature_probs", _temperature_cases()
-    with np.errstate(all="ignore"):  # overflow is diagnosed below, not printed as a warning
-        for number, case in enumerate(cases, start=1):  # check_function alone would only say "NaN"
-            where = f"{name}, case {number} of {len(cases)} ({case.label})"
-            got = _call(name, where, student_fn, case.args)
-            if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape != case.args[0].shape:
-                break  # check_function names what is wrong
-            if not np.all(np.isfinite(got)):
-                raise ExerciseFailed(
-                    f"{where}: your result contains NaN or inf.\nHint: np.exp overflows above about 709, and "
-                    "logits / temperature gets large when the temperature is small. Subtract the row's maximum "
-                    "before np.exp (softmax does not change when you shift all logits by the same amount)."
-                )
-            if not np.allclose(got, _temperature_reference(*case.args), rtol=0, atol=1e-10):
-                break  # a wrong value: check_function diagnoses it at this case
-        return check_function(name, lambda *args: student_fn(*_copy_args(args)), _temperature_reference, cases,
-                              TEMPERATURE_MISTAKES, atol=1e-10)
+    return check_function(
+        "temperature_probs", student_fn, _temperature_reference, _temperature_cases(), TEMPERATURE_MISTAKES,
+        atol=1e-10,
+        nonfinite_hint="Hint: np.exp overflows above about 709, and logits / temperature gets large when the "
+                       "temperature is small. Subtract the row's maximum before np.exp (softmax does not change "
+                       "when you shift all logits by the same amount).",
+    )
 
 
 # ---------------------------------------------------------------- chapter 08: bits per character
@@ -295,36 +264,27 @@ def check_bits_per_char(student_fn):
 
     logits (N, V) floats, targets (N,) ints; stable for huge logits (a log-softmax, not log(softmax)).
     """
-    name, cases = "bits_per_char", _bits_cases()
-    for number, case in enumerate(cases, start=1):
-        where = f"{name}, case {number} of {len(cases)} ({case.label})"
-        with np.errstate(all="ignore"):  # a non-finite result is diagnosed below
-            got = _call(name, where, student_fn, case.args)
-        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (float, int, np.floating, np.integer, np.ndarray)):
-            raise ExerciseFailed(f"{where}: expected a number (a float), got {_describe(got)}.")
-        if np.ndim(got) != 0:
-            raise ExerciseFailed(f"{where}: expected one number, got an array of shape {np.shape(got)}.\n"
-                                 "Average the per-position losses into a single float (.mean()).")
-        got = float(got)
-        expected = _bits_reference(*case.args)
-        if not math.isfinite(got):
-            raise ExerciseFailed(
-                f"{where}: your result is {got}.\nHint: np.log(softmax) fails when a probability underflows to 0 "
+    return check_number(
+        "bits_per_char", student_fn, _bits_reference, _bits_cases(), BITS_MISTAKES, read=_read_bits,
+        diagnose=_bits_not_finite, unit=" bits", rel_tol=1e-9,
+        advice="Per position: log-softmax of the logits row, take the target's entry, negate, convert to base 2; "
+               "then the mean over the positions.",
+    )
+
+
+def _read_bits(where, got):
+    """The student's answer as one float, or a diagnosis of what came back instead."""
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (float, int, np.floating, np.integer, np.ndarray)):
+        raise ExerciseFailed(f"{where}: expected a number (a float), got {describe(got)}.")
+    if np.ndim(got) != 0:
+        raise ExerciseFailed(f"{where}: expected one number, got an array of shape {np.shape(got)}.\n"
+                             "Average the per-position losses into a single float (.mean()).")
+    return float(got)
+
+
+def _bits_not_finite(args, got):
+    if not math.isfinite(got):
+        return (f"your result is {got}.\nHint: np.log(softmax) fails when a probability underflows to 0 "
                 "(huge logit gaps) and np.exp overflows above about 709. Compute the log-softmax directly: "
-                "log p = z - m - log(sum(exp(z - m))) with m the row's maximum."
-            )
-        if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-9):
-            continue
-        for mistake in BITS_MISTAKES:
-            with np.errstate(all="ignore"):
-                wrong = mistake.wrong(*_copy_args(case.args))
-            if math.isfinite(wrong) and math.isclose(got, wrong, rel_tol=1e-9, abs_tol=1e-9):
-                raise ExerciseFailed(f"{where}: expected {expected:.6f} bits, got {got:.6f}: not quite.\n"
-                                     f"Hint: {mistake.hint}")
-        raise ExerciseFailed(
-            f"{where}: expected {expected:.6f} bits per character, got {got:.6f}.\n"
-            "Per position: log-softmax of the logits row, take the target's entry, negate, convert to base 2; "
-            "then the mean over the positions."
-        )
-    print(f"\u2713 {name}: all {len(cases)} cases match the reference. Well done!")
-    return True
+                "log p = z - m - log(sum(exp(z - m))) with m the row's maximum.")
+    return None

@@ -2,9 +2,10 @@
 
 Every figure is drawn by one function that builds a new `matplotlib.figure.Figure` and returns it;
 nothing here calls `plt.show()` or touches the global rcParams, so the functions are safe to call
-from a notebook, a test or a headless build. Each chapter has its own module (`ch01`, `ch02`, ...)
-with a `FIGURES` dict; this package merges them into one registry, `FIGURES`, that maps each file
-name (without `.png`) to its function, and `draw_all` writes them all:
+from a notebook, a test or a headless build. Each chapter has its own module (`ch01`, `ch02`, ...;
+chapter 06 has two, `ch06_networks` and `ch06_noise_analogies`) with a `FIGURES` dict; this package
+merges them into one registry, `FIGURES`, that maps each file name (without `.png`) to its function,
+and `draw_all` writes them all:
 
     python -m course_utils.figures            # every figure into images/
     python -m course_utils.figures --out /tmp/img 01_sunspots
@@ -16,11 +17,11 @@ batch-first shapes, h_t = tanh(x_t @ W_xh + h_{t-1} @ W_hh + b_h).
 import argparse
 from pathlib import Path
 
-from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08
+from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06_networks, ch06_noise_analogies, ch07, ch08
 from course_utils.figures.common import DPI
 
 FIGURES = {**ch01.FIGURES, **ch02.FIGURES, **ch03.FIGURES, **ch04.FIGURES, **ch05.FIGURES,
-           **ch06.FIGURES, **ch07.FIGURES, **ch08.FIGURES}
+           **ch06_networks.FIGURES, **ch06_noise_analogies.FIGURES, **ch07.FIGURES, **ch08.FIGURES}
 
 
 def draw_all(out_dir="images", names=None, *, dpi=DPI):

@@ -6,7 +6,7 @@ from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 
 from course_utils import data
 from course_utils.figures.common import (
-    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
+    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED, RED_LIGHT,
     _arrow, _box, _canvas, _chain, _circle, _note,
 )
 
@@ -74,13 +74,13 @@ def recurrent_layer_matrix(N=4, D=3, H=5):
     x = op(x, "(", 0.25, fs=48)
     x = _matrix(ax, x + 0.05, y, N, D, r"$X_t$", "(N, D)", fc=BLUE_LIGHT, ec=BLUE, highlight_row=True)
     x = op(x + 0.05, "@", 0.4)
-    x = _matrix(ax, x + 0.05, y, D, H, r"$W_{xh}$", "(D, H)", fc="#F4DCE1", ec=RED)
+    x = _matrix(ax, x + 0.05, y, D, H, r"$W_{xh}$", "(D, H)", fc=RED_LIGHT, ec=RED)
     x = op(x + 0.05, "+", 0.4)
     x = _matrix(ax, x + 0.05, y, N, H, r"$H_{t-1}$", "(N, H)", fc=ORANGE_LIGHT, ec=ORANGE, highlight_row=True)
     x = op(x + 0.05, "@", 0.4)
-    x = _matrix(ax, x + 0.05, y, H, H, r"$W_{hh}$", "(H, H)", fc="#F4DCE1", ec=RED)
+    x = _matrix(ax, x + 0.05, y, H, H, r"$W_{hh}$", "(H, H)", fc=RED_LIGHT, ec=RED)
     x = op(x + 0.05, "+", 0.4)
-    x = _matrix(ax, x + 0.05, y, 1, H, r"$b_h$", "(H,): added to\nevery row", fc="#F4DCE1", ec=RED)
+    x = _matrix(ax, x + 0.05, y, 1, H, r"$b_h$", "(H,): added to\nevery row", fc=RED_LIGHT, ec=RED)
     op(x + 0.05, ")", 0.25, fs=48)
     _note(ax, 0.3, 3.65, "H_t = np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)", family="monospace", fs=FS)
     _note(ax, 0.3, 0.25, r"dark row = one sequence of the batch: row $i$ of $H_t$ only uses row $i$ of $X_t$"

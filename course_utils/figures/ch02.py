@@ -9,11 +9,10 @@ from matplotlib.patches import FancyBboxPatch
 
 from course_utils.layers import rnn
 from course_utils.figures.common import (
-    BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
+    BACK, BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _chain, _note,
 )
 
-BACK = dict(color=RED, lw=2.0, ls=(0, (4, 2)))  # style of a gradient arrow
 
 
 def _losses(ax, xs, y_cell, size, *, y_loss, labels, fs=FS - 1):

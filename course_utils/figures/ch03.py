@@ -14,12 +14,11 @@ from course_utils import data
 from course_utils.layers import gradients
 from course_utils.models import sequence_models
 from course_utils.figures.common import (
-    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, RED,
+    BACK, BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, RED,
     _arrow, _box, _canvas, _note,
 )
 
 ACT_COLORS = {"tanh": ORANGE, "sigmoid": BLUE, "relu": RED, "linear": GREEN}
-BACK = dict(color=RED, lw=2.0, ls=(0, (4, 2)))
 
 
 def _style(ax):

@@ -10,12 +10,10 @@ states orange, outputs green, gradients red; the sigmoid gates are drawn as blue
 from matplotlib.patches import Circle
 
 from course_utils.figures.common import (
-    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
-    _arrow, _box, _canvas, _note,
+    BACK, BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, PURPLE,
+    PURPLE_LIGHT, RED, _arrow, _box, _canvas, _note,
 )
 
-BACK = dict(color=RED, lw=2.0, ls=(0, (4, 2)))  # a gradient arrow, as in chapters 02 and 03
-PURPLE, PURPLE_LIGHT = "#7A5BA6", "#E8E0F2"  # the backward-in-time pass of a bidirectional layer
 
 
 def _op(ax, x, y, sym, *, r=0.2, fs=FS + 1):

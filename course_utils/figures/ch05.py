@@ -7,6 +7,7 @@ out[n, t, :] = b + sum_k X[n, t*s + k*d - p, :] @ W[k]. Time runs left to right;
 intermediate layers orange, outputs green, kernel weights red, padding and unused cells grey.
 """
 
+from course_utils.layers import conv1d
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _circle, _note,
@@ -29,10 +30,6 @@ def _cells(ax, xs, y, texts, *, size=0.56, fc=BLUE_LIGHT, ec=BLUE, fs=FS - 1, lw
 
 def _link(ax, x0, y0, x1, y1, *, color=GREY, lw=1.0, zorder=1):
     ax.plot([x0, x1], [y0, y1], color=color, lw=lw, zorder=zorder, solid_capstyle="round")
-
-
-def _out_length(T, K, s=1, p=0, d=1):
-    return (T + 2 * p - d * (K - 1) - 1) // s + 1
 
 
 def sliding_kernel(t_show=2):
@@ -93,7 +90,7 @@ def _strided_panel(ax, y, T, K, *, stride=1, pad=0, dil=1, title="", x0=2.75, dx
     """One row of `stride_padding`: inputs (with zero padding) below, outputs above, windows as lines."""
     idx = list(range(-pad, T + pad))
     xs = {i: x0 + dx * (i + pad) for i in idx}
-    T_out = _out_length(T, K, stride, pad, dil)
+    T_out = conv1d.output_length(T, K, stride=stride, padding=pad, dilation=dil)
     starts = [j * stride - pad for j in range(T_out)]
     used = {st + k * dil for st in starts for k in range(K)}
     y_in, y_out = y, y + 1.05

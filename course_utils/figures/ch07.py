@@ -16,12 +16,10 @@ from matplotlib.patches import Rectangle
 
 from course_utils.layers.attention import masked_softmax
 from course_utils.figures.common import (
-    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
-    _arrow, _box, _canvas, _chain, _note,
+    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, PURPLE,
+    PURPLE_LIGHT, RED, RED_LIGHT, _arrow, _box, _canvas, _chain, _note,
 )
 
-RED_LIGHT = "#F4DCE1"
-PURPLE, PURPLE_LIGHT = "#7A5BA6", "#E8E0F2"  # the decoder, told apart from the encoder
 
 
 # ---------------------------------------------------------------- the encoder-decoder and its bottleneck

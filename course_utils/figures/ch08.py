@@ -13,14 +13,12 @@ from matplotlib.figure import Figure
 from course_utils.data import shakespeare
 from course_utils.nlp import sampling
 from course_utils.figures.common import (
-    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
+    BACK, BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, INK, MUTED, ORANGE, RED, RED_LIGHT,
     _arrow, _box, _canvas, _note,
 )
 
 LINE = "To be, or not to be,--that is the question:--\nWhether 'tis nobler"
-RED_LIGHT = "#F4DCE2"
 STREAM_COLORS = [(BLUE_LIGHT, BLUE), (RED_LIGHT, RED), (GREEN_LIGHT, GREEN)]
-BACK = dict(color=RED, lw=2.0, ls=(0, (4, 2)))  # a gradient, as in chapter 02's figures
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,16 +10,18 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path as MplPath
 
 # One small palette for the whole course: inputs blue, hidden state orange, outputs green,
-# weights red, anything ignored grey.
+# weights red, anything ignored grey; purple tells a second pass or network apart.
 INK = "#222222"
 BLUE, BLUE_LIGHT = "#3A6EA5", "#DCE7F3"
 ORANGE, ORANGE_LIGHT = "#D9822B", "#FBE3C8"
 GREEN, GREEN_LIGHT = "#3B8E5A", "#DCEFE2"
-RED = "#B8435A"
+RED, RED_LIGHT = "#B8435A", "#F4DCE1"
+PURPLE, PURPLE_LIGHT = "#7A5BA6", "#E8E0F2"  # a second pass: a bidirectional layer's backward pass, a decoder
 GREY, GREY_LIGHT = "#A8A8A8", "#EFEFEF"
 MUTED = "#5F5F5F"  # captions and secondary labels
 FS = 14  # base font size in points
 DPI = 120
+BACK = dict(color=RED, lw=2.0, ls=(0, (4, 2)))  # the style of a gradient arrow (backpropagation)
 
 
 # ---------------------------------------------------------------- drawing helpers

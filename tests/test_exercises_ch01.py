@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from checker_asserts import accepts, fails_with
+from checker_asserts import fails_with
 
 from course_utils import exercises as ex
 
@@ -36,19 +36,6 @@ def good_iterative(predict_next, X, ahead):
         out.append(y[:, 0])
         X = np.concatenate([X[:, 1:], y[:, :, None]], axis=1)  # a sliding window works too
     return np.stack(out, axis=1)
-
-
-@pytest.mark.parametrize(
-    "checker,solution",
-    [
-        (ex.check_rnn_step, good_step),
-        (ex.check_rnn_layer, good_layer),
-        (ex.check_naive_forecast, good_naive),
-        (ex.check_iterative_forecast, good_iterative),
-    ],
-)
-def test_checkers_accept_correct_solutions(checker, solution, capsys):
-    accepts(checker, solution, capsys)
 
 
 # ---- classic mistakes -------------------------------------------------------------------------
@@ -96,14 +83,6 @@ def test_naive_checker_hints():
 
 def test_iterative_checker_hint_for_no_feedback():
     fails_with(ex.check_iterative_forecast, lambda f, X, k: np.tile(f(X), (1, k)), "append each prediction")
-
-
-def test_not_implemented_gets_a_friendly_message():
-    def todo(*args):
-        raise NotImplementedError("write the step")
-
-    message = fails_with(ex.check_rnn_step, todo, "not implemented yet")
-    assert "Traceback" not in message
 
 
 def test_failures_render_without_traceback():

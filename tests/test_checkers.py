@@ -1,0 +1,71 @@
+"""What every checker does, whatever its chapter: report "not implemented" and accept a correct solution.
+
+The per-chapter files (test_exercises_chNN.py) test the wrong answers: each classic mistake gets its hint.
+"""
+
+import pytest
+
+import test_exercises_ch01 as ch01
+import test_exercises_ch02 as ch02
+import test_exercises_ch03 as ch03
+import test_exercises_ch04 as ch04
+import test_exercises_ch05 as ch05
+import test_exercises_ch06 as ch06
+import test_exercises_ch07 as ch07
+import test_exercises_ch08 as ch08
+from checker_asserts import accepts, fails_with
+
+from course_utils import exercises as ex
+
+# every chapter's checker, as the notebooks see it (the engine's own functions are left out)
+CHECKERS = [name for name in ex.__all__ if getattr(ex, name).__module__.startswith("course_utils.exercises.ch")]
+
+# one correct solution per checker, written the way a student would (in the chapter's test file)
+SOLUTIONS = {
+    "check_rnn_step": ch01.good_step,
+    "check_rnn_layer": ch01.good_layer,
+    "check_naive_forecast": ch01.good_naive,
+    "check_iterative_forecast": ch01.good_iterative,
+    "check_rnn_step_backward": ch02.good_step_backward,
+    "check_bptt": ch02.make_bptt(),
+    "check_clip_by_norm": ch02.good_clip,
+    "check_scalar_gradient": ch03.good_scalar_gradient,
+    "check_step_jacobian": ch03.good_step_jacobian,
+    "check_jacobian_to_end": ch03.good_jacobian_to_end,
+    "check_lstm_step": ch04.make_lstm_step(),
+    "check_gru_step": ch04.make_gru_step(),
+    "check_parameter_count": ch04.good_count,
+    "check_output_length": ch05.good_length,
+    "check_causal_conv": ch05.good_causal_loops,
+    "check_receptive_field": ch05.good_field,
+    "check_skipgram_pairs": ch06.good_pairs_loops,
+    "check_negative_sampling": ch06.good_ns,
+    "check_nearest_neighbours": ch06.good_nn,
+    "check_masked_softmax": ch07.make_softmax(),
+    "check_additive_context": ch07.good_additive_loops,
+    "check_dot_product_attention": ch07.good_attention_einsum,
+    "check_stream_batches": ch08.good_streams_loops,
+    "check_temperature_probs": ch08.good_temperature,
+    "check_bits_per_char": ch08.good_bits,
+}
+
+
+def test_every_checker_has_a_solution_here():
+    assert len(CHECKERS) == 25  # four in chapter 01, three in each other chapter
+    assert sorted(SOLUTIONS) == sorted(CHECKERS)
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_checker_reports_not_implemented(name):
+    def todo(*args, **kwargs):
+        raise NotImplementedError("your code here")
+
+    message = fails_with(getattr(ex, name), todo, "not implemented yet",
+                         "Replace the `raise NotImplementedError(...)` line")
+    assert "case" not in message.splitlines()[0]  # the verdict names the exercise, not a case
+    assert "Traceback" not in message
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_checker_accepts_a_correct_solution(name, capsys):
+    accepts(getattr(ex, name), SOLUTIONS[name], capsys)
