@@ -3,10 +3,10 @@
     python benchmarks/attention_length.py                       # max_len 20 and 30, 3x the notebook's epochs (minutes)
     python benchmarks/attention_length.py --max-lens 20 --epochs 5 --kinds none general
 
-Digit reversal (`attention_experiments.train_reversal`): every model trains on strings of 1 to max_len digits
+Digit reversal (`attention_experiments.fit_reversal`): every model trains on strings of 1 to max_len digits
 (10,000 strings, batches of 128, Adam one-cycle peak 1e-2, clipping at norm 1, H = 64, bidirectional GRU encoder),
 then is scored on 300 fresh strings of each test length. Prints markdown tables of exact match and per-character
-accuracy, and the training seconds. The date task (`attention_experiments.train_dates`, the notebook's recipe) runs
+accuracy, and the training seconds. The date task (`attention_experiments.fit_dates`, the notebook's recipe) runs
 once per seed in --date-seeds: exact match on its 2,000 held-out dates. One CPU thread throughout.
 """
 
@@ -42,7 +42,7 @@ def main(argv=None):
         setup = ax.ReversalSetup(max_len=max_len, recipe=recipe)
         rows = {}
         for kind in args.kinds:
-            model, history = ax.train_reversal(None if kind == "none" else kind, setup, progress=False)
+            model, history = ax.fit_reversal(None if kind == "none" else kind, setup, progress=False)
             rows[kind] = (ax.scores_by_length(model, args.lengths), history.seconds)
         print(f"### Digit reversal, trained on lengths 1-{max_len}, {args.epochs} epochs\n")
         print("| model | metric | " + " | ".join(f"{L}{'*' if L > max_len else ''}" for L in args.lengths) + " | train s |")
@@ -58,7 +58,7 @@ def main(argv=None):
         print("| seed | exact match (2,000 held-out) | per char | train s |")
         print("| ---: | ---: | ---: | ---: |")
         for seed in args.date_seeds:
-            model, history = ax.train_dates(seed=seed, progress=False)
+            model, history = ax.fit_dates(seed=seed, progress=False)
             _, test, _, tgt_vocab = ax.date_sets(10, seed=seed)
             scores = seq2seq.score(model, test, tgt_vocab)
             print(f"| {seed} | {scores.exact:.2%} | {scores.per_token:.2%} | {history.seconds:.0f} |", flush=True)

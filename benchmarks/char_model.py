@@ -60,8 +60,8 @@ def main(argv=None):
         print(f"update {step:5d}: held-out bits/char (first 100k) {bpc:.3f}  [{time.perf_counter() - start:.0f} s, "
               f"load {os.getloadavg()[0]:.1f}]", flush=True)
 
-    history = char_model.train(model, train_ids, recipe, valid_ids=valid_ids[:100_000],
-                               eval_every=args.eval_every, progress=False, on_eval=report)
+    history = char_model.fit(model, train_ids, recipe, valid_ids=valid_ids[:100_000],
+                             eval_every=args.eval_every, progress=False, on_eval=report)
     train_s = time.perf_counter() - start
     full = char_model.evaluate_bpc(model, valid_ids)
     samples = {t: char_model.generate(model, "ROMEO.\n", 400, temperature=t, seed=1) for t in (0.5, 0.8, 1.0)}
@@ -74,8 +74,8 @@ def main(argv=None):
 
     model.half()  # float16 halves the file; the bits/char are measured again after the round trip below
     char_model.save_checkpoint(model, args.out, valid_bpc=full, steps=recipe.steps, train_seconds=train_s,
-                               eval_steps=history.eval_steps, eval_bpc=history.eval_bpc,
-                               train_bpc=history.train_bpc, threads=args.threads)
+                               eval_steps=history.valid_steps, eval_bpc=history.valid_loss,
+                               train_bpc=history.loss, threads=args.threads)
     reloaded, extra = char_model.load_checkpoint(args.out)
     again = char_model.evaluate_bpc(reloaded, valid_ids)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB); reloaded float16 weights: {again:.3f} bits/char")

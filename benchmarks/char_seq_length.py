@@ -49,7 +49,7 @@ def main(argv=None):
             set_seed(1)
             model = char_model.CharModel(vocab, args.hidden, embed_dim=32)
             recipe = char_model.CharRecipe(steps=args.chars // (B * T), batch_size=B, T=T, lr=1e-2, stateful=stateful)
-            history = char_model.train(model, train_ids, recipe, progress=False)
+            history = char_model.fit(model, train_ids, recipe, progress=False)
             bits = char_model.evaluate_bpc(model, valid_ids)
             epoch_s = history.seconds / (recipe.steps * B * T) * len(train_ids)
             print(f"| {T} | {'stateful' if stateful else 'stateless'} | {recipe.steps} | {bits:.3f} | "

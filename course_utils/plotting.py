@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from course_utils._checks import check_shape
+
 COLORS = {"input": "#1f4e79", "target": "#2e8b57", "forecast": "#c0392b", "published": "#999999"}
 
 
@@ -300,3 +302,25 @@ def plot_receptive_field(levels, *, T, ax=None, title=None):
     ax.set_xlabel("time step $t$")
     ax.set_title(title or f"the last output sees {len(levels[0])} input steps")
     return fig
+
+
+def plot_alignment(weights, inputs, outputs, *, ax=None, title=None):
+    """Heatmap of attention weights (Ty, Tx): one row per output character, one column per input character.
+
+    inputs: the Tx input characters (a string); outputs: the Ty output labels (a string, or a list
+    with "<eos>" for the end, see `output_labels`). Returns the Figure.
+    """
+    weights = check_shape("weights", weights, (("Ty", len(outputs)), ("Tx", len(inputs))))
+    fig, ax = _axes(ax, figsize=(0.3 * len(inputs) + 2, 0.3 * len(outputs) + 1.4))
+    image = ax.imshow(weights, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(inputs)), [repr(c)[1:-1] if c != " " else "\u2423" for c in inputs])
+    ax.set_yticks(range(len(outputs)), list(outputs))
+    ax.set(xlabel="input character", ylabel="output character", title=title)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="attention weight")
+    return fig
+
+
+def output_labels(answer, n_rows):
+    """Row labels for an answer with n_rows weight rows: its characters, then "<eos>" if the model wrote one."""
+    labels = list(answer)
+    return labels + ["<eos>"] * (n_rows - len(labels))

@@ -10,9 +10,9 @@ from course_utils.models import seq2seq, training
 TINY = training.Recipe(epochs=1, batch_size=64, max_lr=1e-2, clip_norm=1.0)
 
 
-def test_train_reversal_and_scores_by_length():
+def test_fit_reversal_and_scores_by_length():
     setup = ax.ReversalSetup(max_len=4, n_train=256, hidden=8, embed=4, recipe=TINY)
-    model, history = ax.train_reversal("general", setup, progress=False)
+    model, history = ax.fit_reversal("general", setup, progress=False)
     assert len(history.train_loss) == 1 and model.config.attention == "general"
     table = ax.scores_by_length(model, [2, 6], n=20)
     assert set(table) == {2, 6}
@@ -23,13 +23,13 @@ def test_train_reversal_and_scores_by_length():
 def test_unpadded_scores_equal_padded_ones_for_a_masked_model_only():
     _, test, src_vocab, tgt_vocab = ax.date_sets(10, n_test=60)
     setup = ax.DateSetup(n_train=128, hidden=8, embed=4, recipe=TINY)
-    masked, _ = ax.train_dates(setup, progress=False)
+    masked, _ = ax.fit_dates(setup, progress=False)
     exact, predictions = ax.score_unpadded(masked, test, tgt_vocab)
     padded = seq2seq.score(masked, test, tgt_vocab)
     assert predictions == padded.predictions and exact == pytest.approx(padded.exact)
     assert ax.padding_weight(masked, test) == 0.0
 
-    unmasked, _ = ax.train_dates(setup, mask_padding=False, progress=False)
+    unmasked, _ = ax.fit_dates(setup, mask_padding=False, progress=False)
     _, predictions = ax.score_unpadded(unmasked, test, tgt_vocab)
     assert predictions != seq2seq.score(unmasked, test, tgt_vocab).predictions  # padding changes answers
     assert ax.padding_weight(unmasked, test) > 0.01
@@ -43,3 +43,16 @@ def test_date_alignment_returns_one_heatmap_per_text():
     for text, answer, weights in rows:
         assert isinstance(answer, str) and weights.shape[1] == len(text)
         np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_fit_reversal_seeds_inside_and_leaves_the_callers_streams_alone():
+    import torch
+
+    setup = ax.ReversalSetup(max_len=3, n_train=64, hidden=8, embed=4, recipe=TINY)
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    first, _ = ax.fit_reversal(None, setup, seed=2, progress=False)
+    assert torch.equal(torch.rand(3), expected)
+    second, _ = ax.fit_reversal(None, setup, seed=2, progress=False)  # from another caller state: same model
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))

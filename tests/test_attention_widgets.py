@@ -1,5 +1,5 @@
-"""attention_widgets: translate = the batched greedy decoder on one text, the heatmap shows exactly the
-weights, and the explorer redraws when its text box changes."""
+"""Chapter 07's explorer and what it shows: seq2seq.translate = the batched greedy decoder on one text,
+plotting.plot_alignment shows exactly the weights, and the explorer redraws when its text box changes."""
 
 import ipywidgets
 import numpy as np
@@ -7,6 +7,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from course_utils import plotting
 from course_utils.widgets import ch07 as aw
 from course_utils.data import seq_tasks
 from course_utils.models import seq2seq
@@ -18,7 +19,7 @@ def test_translate_equals_batched_greedy_decoding():
     data = seq_tasks.encode_pairs([(t, "2000-01-01") for t in texts], src_vocab, tgt_vocab)
     tokens, weights = seq2seq.predict(model, data)
     for row, text in enumerate(texts):
-        answer, w = aw.translate(model, text, src_vocab, tgt_vocab)
+        answer, w = seq2seq.translate(model, text, src_vocab, tgt_vocab)
         assert answer == tgt_vocab.decode(tokens[row : row + 1])[0]
         assert w.shape[1] == len(text)
         np.testing.assert_allclose(w, weights[row, : len(w), : len(text)], rtol=0, atol=1e-6)
@@ -30,23 +31,23 @@ def test_translate_equals_batched_greedy_decoding():
 def test_translate_rejects_what_it_cannot_read():
     model, src_vocab, tgt_vocab = aw.demo_model()
     with pytest.raises(ValueError, match="non-empty string"):
-        aw.translate(model, "", src_vocab, tgt_vocab)
+        seq2seq.translate(model, "", src_vocab, tgt_vocab)
     with pytest.raises(ValueError, match=r"outside the vocabulary: \['#'\]"):
-        aw.translate(model, "#22", src_vocab, tgt_vocab)
+        seq2seq.translate(model, "#22", src_vocab, tgt_vocab)
     plain = seq2seq.Seq2Seq(seq2seq.Seq2SeqConfig(len(src_vocab), len(tgt_vocab), attention=None))
     with pytest.raises(ValueError, match="no attention"):
-        aw.translate(plain, "22.4.2019", src_vocab, tgt_vocab)
+        seq2seq.translate(plain, "22.4.2019", src_vocab, tgt_vocab)
 
 
 def test_plot_alignment_draws_the_weights():
     weights = np.random.default_rng(0).dirichlet(np.ones(4), size=3)
-    fig = aw.plot_alignment(weights, "ab c", ["1", "2", "<eos>"], title="t")
+    fig = plotting.plot_alignment(weights, "ab c", ["1", "2", "<eos>"], title="t")
     assert isinstance(fig, Figure)
     np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), weights)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["a", "b", "\u2423", "c"]
     with pytest.raises(ValueError, match=r"weights must have shape \(Ty=2, Tx=4\), got \(3, 4\)"):
-        aw.plot_alignment(weights, "ab c", "12")
-    assert aw.output_labels("12", 3) == ["1", "2", "<eos>"]
+        plotting.plot_alignment(weights, "ab c", "12")
+    assert plotting.output_labels("12", 3) == ["1", "2", "<eos>"]
 
 
 def test_explorer_redraws_when_the_text_changes():
@@ -64,3 +65,13 @@ def test_demo_model_is_small_and_untrained():
     model, src_vocab, tgt_vocab = aw.demo_model()
     assert model.config.hidden == 16 and sum(p.numel() for p in model.parameters()) < 10_000
     assert isinstance(model.encoder, torch.nn.GRU)
+
+
+def test_demo_model_is_seeded_and_leaves_the_callers_stream_alone():
+    torch.manual_seed(3)
+    expected = torch.rand(3)
+    torch.manual_seed(3)
+    first, _, _ = aw.demo_model(seed=4)
+    assert torch.equal(torch.rand(3), expected)
+    second, _, _ = aw.demo_model(seed=4)
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))

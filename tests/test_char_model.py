@@ -65,7 +65,7 @@ def test_stream_batches_bad_input(kwargs, message):
     args = {"ids": np.arange(100), "batch_size": 3, "T": 5} | kwargs
     with pytest.raises(ValueError, match=message):
         cm.stream_batches(**args)
-    with pytest.raises(ValueError, match="1-D integer array"):
+    with pytest.raises(ValueError, match=r"ids must be an integer array of shape \(N,\), got float64 \(10,\)"):
         cm.stream_batches(np.arange(10.0), 2, 2)
 
 
@@ -101,8 +101,14 @@ def test_bits_per_char_numpy_matches_torch_cross_entropy():
     assert cm.bits_per_char(np.zeros((4, 84)), np.arange(4)) == pytest.approx(np.log2(84), abs=1e-12)
     assert cm.bits_per_char(np.array([[1000.0, 0.0]]), np.array([0])) == pytest.approx(0.0, abs=1e-12)
     assert cm.perplexity(1.0) == 2.0
-    with pytest.raises(ValueError, match=r"logits must be \(N, V\) and targets \(N,\) integers"):
+    with pytest.raises(ValueError, match=r"targets must be an integer array of shape \(N,\), got float64"):
         cm.bits_per_char(np.zeros((4, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match=r"logits must have shape \(N, V\), got \(4,\)"):
+        cm.bits_per_char(np.zeros(4), np.zeros(4, dtype=int))
+    with pytest.raises(ValueError, match=r"targets must hold indices in \[0, V=3\), got values in \[0, 3\]"):
+        cm.bits_per_char(np.zeros((4, 3)), np.arange(4))
+    with pytest.raises(ValueError, match=r"one entry per row of logits \(N=4\), got 3"):
+        cm.bits_per_char(np.zeros((4, 3)), np.arange(3))
 
 
 def test_evaluate_bpc_equals_a_direct_computation(vocab):
@@ -123,11 +129,12 @@ def test_training_learns_a_repeating_text(vocab):
     torch.manual_seed(0)
     model = cm.CharModel(vocab, 16, embed_dim=8)
     ids = vocab.encode("abcdefgh" * 200)
-    history = cm.train(model, ids, cm.CharRecipe(steps=120, batch_size=4, T=10, lr=1e-2), valid_ids=ids[:300],
-                       eval_every=60, eval_kwargs={"batch_size": 4, "T": 10}, sample_every=60, progress=False)
+    history = cm.fit(model, ids, cm.CharRecipe(steps=120, batch_size=4, T=10, lr=1e-2), valid_ids=ids[:300],
+                     eval_every=60, eval_kwargs={"batch_size": 4, "T": 10}, sample_every=60, progress=False)
     assert history.epochs > 1  # walked past the last window and started again
-    assert history.train_bpc[0] > 3 > 1 > history.eval_bpc[-1], (history.train_bpc[0], history.eval_bpc)
-    assert history.eval_steps == [60, 120] and sorted(history.samples) == [1, 60, 120]
+    assert history.loss[0] > 3 > 1 > history.valid_loss[-1], (history.loss[0], history.valid_loss)
+    assert history.valid_steps == [60, 120] and sorted(history.samples) == [1, 60, 120]
+    assert len(history.grad_norm) == 120 and not history.diverged
     assert cm.generate(model, "abc", 8, temperature=0) == "defghabc"
 
 

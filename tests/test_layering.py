@@ -30,13 +30,6 @@ FORBIDDEN = {  # subpackage -> parts of course_utils it must not import
     "exercises": {"models", "widgets", "figures"},
 }
 
-# Violations other helpers are removing in parallel (issue 16). The rules stay strict: each entry must still
-# occur (a fixed one fails test_known_violations_still_exist until it is deleted here), and nothing else may.
-KNOWN_VIOLATIONS = {
-    ("models/attention_experiments.py", "course_utils.widgets.ch07.translate"),
-}
-
-
 def imports(root):
     """(file relative to root, line, imported dotted name) for every import in every .py file under root.
 
@@ -88,14 +81,8 @@ def violations(root):
 
 
 def test_the_import_graph_follows_the_layering():
-    unexpected = [text for rel, name, text in violations(ROOT) if (rel, name) not in KNOWN_VIOLATIONS]
-    assert not unexpected, "\n".join(unexpected)
-
-
-def test_known_violations_still_exist():
-    present = {(rel, name) for rel, name, _ in violations(ROOT)}
-    fixed = sorted(KNOWN_VIOLATIONS - present)
-    assert not fixed, f"fixed, so delete from KNOWN_VIOLATIONS: {fixed}"
+    found = [text for _, _, text in violations(ROOT)]
+    assert not found, "\n".join(found)
 
 
 PLANTED = {

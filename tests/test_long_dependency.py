@@ -75,11 +75,11 @@ def test_sequence_classifier_rejects_an_unknown_cell():
         sequence_models.LastStateModel(2, 3, 4, cell="transformer")
 
 
-def test_train_classifier_learns_a_short_recall_and_clipping_caps_every_step():
+def test_fit_classifier_learns_a_short_recall_and_clipping_caps_every_step():
     set_seed(0)
     train = data.recall_first_symbol(400, 3, seed=0)
     model = sequence_models.LastStateModel(8, 16, 4)
-    history = sequence_models.train_classifier(model, train.X, train.y, epochs=15, lr=0.1, optimizer="sgd", max_norm=1.0)
+    history = sequence_models.fit_classifier(model, train.X, train.y, epochs=15, lr=0.1, optimizer="sgd", max_norm=1.0)
     assert len(history.loss) == 15 * 13 and len(history.grad_norm) == len(history.loss)
     assert not history.diverged
     assert np.mean(history.loss[-13:]) < 0.5 * np.mean(history.loss[:13])
@@ -87,24 +87,24 @@ def test_train_classifier_learns_a_short_recall_and_clipping_caps_every_step():
     assert sequence_models.accuracy(model, valid.X, valid.y) > 0.9
 
 
-def test_train_classifier_is_repeatable():
+def test_fit_classifier_is_repeatable():
     runs = []
     for _ in range(2):
         set_seed(1)
         task = data.recall_first_symbol(64, 4, seed=2)
         model = sequence_models.LastStateModel(8, 4, 4)
-        runs.append(sequence_models.train_classifier(model, task.X, task.y, epochs=2, seed=5).loss)
+        runs.append(sequence_models.fit_classifier(model, task.X, task.y, epochs=2, seed=5).loss)
     assert runs[0] == runs[1]
 
 
-def test_train_classifier_reports_divergence_and_stops():
+def test_fit_classifier_reports_divergence_and_stops():
     set_seed(0)
     task = data.recall_first_symbol(64, 5, seed=0)
     model = sequence_models.LastStateModel(8, 4, 4, nonlinearity="relu")
     with torch.no_grad():
         model.recurrent.weight_hh_l0.fill_(10.0)  # relu with huge recurrent weights: the states overflow
         model.recurrent.weight_ih_l0.fill_(1e30)
-    history = sequence_models.train_classifier(model, task.X, task.y, epochs=3, lr=0.1, optimizer="sgd")
+    history = sequence_models.fit_classifier(model, task.X, task.y, epochs=3, lr=0.1, optimizer="sgd")
     assert history.diverged and len(history.loss) < 3 * 2
 
 
@@ -112,13 +112,17 @@ def test_train_classifier_reports_divergence_and_stops():
     "kwargs,match",
     [(dict(optimizer="rmsprop"), "optimizer must be"), (dict(max_norm=0), "max_norm must be None or")],
 )
-def test_train_classifier_rejects_bad_settings(kwargs, match):
+def test_fit_classifier_rejects_bad_settings(kwargs, match):
     model = sequence_models.LastStateModel(8, 4, 4)
     task = data.recall_first_symbol(8, 3)
     with pytest.raises(ValueError, match=match):
-        sequence_models.train_classifier(model, task.X, task.y, **kwargs)
-    with pytest.raises(ValueError, match=r"X must be \(N, T, D\) and y \(N,\)"):
-        sequence_models.train_classifier(model, task.X[0], task.y)
+        sequence_models.fit_classifier(model, task.X, task.y, **kwargs)
+    with pytest.raises(ValueError, match=r"X must have shape \(N, T, D\), got \(3, 8\)"):
+        sequence_models.fit_classifier(model, task.X[0], task.y)
+    with pytest.raises(ValueError, match=r"y must have shape \(N=8,\), got \(7,\)"):
+        sequence_models.fit_classifier(model, task.X, task.y[:7])
+    with pytest.raises(ValueError, match="epochs must be a positive int, got 0"):
+        sequence_models.fit_classifier(model, task.X, task.y, epochs=0)
 
 
 def test_adding_problem_marks_two_values_and_sums_them():
@@ -154,7 +158,7 @@ def test_forget_bias_sets_the_total_forget_bias_of_an_lstm_and_nothing_else():
         sequence_models.LastStateModel(2, 6, 1, cell="gru", forget_bias=1.0)
 
 
-def test_train_regressor_learns_to_add_on_short_sequences_and_is_repeatable():
+def test_fit_regressor_learns_to_add_on_short_sequences_and_is_repeatable():
     def make_batch(rng):
         return data.adding_problem(32, 4, seed=int(rng.integers(2**31)))
 
@@ -163,7 +167,7 @@ def test_train_regressor_learns_to_add_on_short_sequences_and_is_repeatable():
     for _ in range(2):
         torch.manual_seed(0)
         model = sequence_models.LastStateModel(2, 16, 1, cell="lstm", forget_bias=1.0)
-        history = sequence_models.train_regressor(model, make_batch, steps=300, lr=1e-2, max_norm=1.0, seed=3)
+        history = sequence_models.fit_regressor(model, make_batch, steps=300, lr=1e-2, max_norm=1.0, seed=3)
         runs.append(history.loss)
     assert len(runs[0]) == 300 and runs[0] == runs[1]
     assert max(history.grad_norm) > 0
@@ -172,10 +176,10 @@ def test_train_regressor_learns_to_add_on_short_sequences_and_is_repeatable():
 
 @pytest.mark.parametrize("kwargs,match", [(dict(steps=0), "steps must be a positive int"),
                                           (dict(steps=5, max_norm=-1.0), "max_norm must be None or")])
-def test_train_regressor_rejects_bad_settings(kwargs, match):
+def test_fit_regressor_rejects_bad_settings(kwargs, match):
     model = sequence_models.LastStateModel(2, 4, 1)
     with pytest.raises(ValueError, match=match):
-        sequence_models.train_regressor(model, lambda rng: data.adding_problem(4, 4), **kwargs)
+        sequence_models.fit_regressor(model, lambda rng: data.adding_problem(4, 4), **kwargs)
 
 
 def test_regression_mse_is_the_mean_squared_error_of_the_outputs():
@@ -202,8 +206,18 @@ def test_recall_accuracy_is_chapter_03s_recipe_in_one_call():
     train = data.recall_first_symbol(1000, 3, seed=1003)
     valid = data.recall_first_symbol(500, 3, seed=2003)
     model = sequence_models.LastStateModel(8, 8, 4, cell="lstm", forget_bias=2.0)
-    sequence_models.train_classifier(model, train.X, train.y, epochs=2, lr=0.1, optimizer="sgd", max_norm=1.0, seed=3)
+    sequence_models.fit_classifier(model, train.X, train.y, epochs=2, lr=0.1, optimizer="sgd", max_norm=1.0, seed=3)
     by_hand = sequence_models.accuracy(model, valid.X, valid.y)
     got = sequence_models.recall_accuracy("lstm", 3, seed=3, forget_bias=2.0, hidden_size=8, epochs=2)
     assert got == by_hand
     assert sequence_models.recall_accuracy("rnn", 3, seed=0, hidden_size=16, epochs=15) > 0.9  # T = 3: easy
+
+
+def test_the_experiments_leave_the_callers_random_streams_alone():
+    set_seed(11)
+    expected = (float(torch.rand(())), float(np.random.rand()))
+    set_seed(11)
+    sequence_models.recall_accuracy("rnn", 3, hidden_size=4, epochs=1)
+    sequence_models.train_on_adding_problem("rnn", 4, recipe=sequence_models.AddingRecipe(hidden_size=4, steps=2,
+                                                                                          n_test=10))
+    assert (float(torch.rand(())), float(np.random.rand())) == expected

@@ -55,3 +55,14 @@ def test_classifier_shapes_padding_and_freezing(init):
     assert torch.equal(before[0], torch.zeros(6))
     with pytest.raises(ValueError, match="embedding_init must be 'random', 'frozen' or 'fine-tuned', got 'glove'"):
         tc.EmbeddingLSTMClassifier(vectors, 3, embedding_init="glove")
+
+
+def test_the_constructor_does_not_seed_the_caller_does():
+    vectors = np.random.default_rng(0).normal(size=(10, 6))
+    torch.manual_seed(0)
+    first = tc.EmbeddingLSTMClassifier(vectors, 3, hidden=4)
+    second = tc.EmbeddingLSTMClassifier(vectors, 3, hidden=4)  # the stream moved on: other weights
+    torch.manual_seed(0)
+    again = tc.EmbeddingLSTMClassifier(vectors, 3, hidden=4)
+    assert not torch.equal(first.lstm.weight_hh_l0, second.lstm.weight_hh_l0)
+    assert torch.equal(first.lstm.weight_hh_l0, again.lstm.weight_hh_l0)

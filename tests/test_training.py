@@ -1,4 +1,5 @@
-"""The fit loop learns, repeats itself given a seed, and rejects bad arguments with clear messages."""
+"""The fit loop learns, repeats itself given a seed, and rejects bad arguments with clear messages; `update`
+reports the gradient norm before clipping (checked against autograd) and skips a step when told to."""
 
 import dataclasses
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils.models.training import History, Recipe, fit, mse, predict
+from course_utils.models.training import History, Recipe, check_recipe, fit, model_device, mse, predict, update
 
 RECIPE = Recipe(epochs=20, batch_size=8, max_lr=0.1)
 
@@ -124,3 +125,60 @@ def test_fit_shows_a_labelled_progress_bar_with_the_elapsed_time(capsys):
     assert bar.startswith("linear model: 100%") and "3/3 [00:" in bar and "valid=" in bar
     fit(nn.Linear(3, 1), *regression_problem(), Recipe(epochs=3, batch_size=8), progress=False)
     assert capsys.readouterr().err == ""
+
+# ---- update: the package's one optimisation step ------------------------------------------------------
+
+
+def _one_linear_problem():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    X, y = torch.randn(16, 3), 100 * torch.randn(16, 1)
+    return model, torch.optim.SGD(model.parameters(), lr=0.1), nn.functional.mse_loss(model(X), y)
+
+
+def test_update_reports_the_norm_before_clipping_and_clips_the_step():
+    model, opt, loss = _one_linear_problem()
+    grads = torch.autograd.grad(loss, list(model.parameters()), retain_graph=True)  # the oracle: autograd
+    expected = float(torch.sqrt(sum((g**2).sum() for g in grads)))
+    before = [p.detach().clone() for p in model.parameters()]
+    seen = []
+    assert update(model, opt, loss, clip_norm=1.0, on_step=lambda l, n: seen.append((l, n)))
+    assert seen == [(pytest.approx(loss.item()), pytest.approx(expected, rel=1e-5))] and expected > 1.0
+    moved = torch.sqrt(sum(((p.detach() - b) ** 2).sum() for p, b in zip(model.parameters(), before)))
+    assert float(moved) == pytest.approx(0.1 * 1.0, rel=1e-4)  # lr times the clipped norm
+
+
+def test_update_skips_the_step_when_on_step_says_false():
+    model, opt, loss = _one_linear_problem()
+    before = [p.detach().clone() for p in model.parameters()]
+    assert update(model, opt, loss, on_step=lambda l, n: False) is False
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+
+
+def test_history_record_step_flags_a_loss_or_norm_that_is_not_finite():
+    history = History()
+    assert history.record_step(1.0, 2.0) and not history.diverged
+    assert not history.record_step(float("nan"), 2.0) and history.diverged
+    assert not History().record_step(1.0, float("inf"))
+    assert history.loss[0] == 1.0 and history.grad_norm == [2.0, 2.0]
+
+
+def test_fit_logs_every_update_and_stops_when_the_loss_diverges():
+    _, history = trained()
+    assert len(history.loss) == len(history.grad_norm) == RECIPE.epochs * 8 and not history.diverged
+    assert history.valid_steps == [8 * (k + 1) for k in range(RECIPE.epochs)] and history.epochs == RECIPE.epochs
+    X, y, Xv, yv = regression_problem()
+    X[3] = np.inf  # the batch holding sample 3 gives an inf loss
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    history = fit(model, X, y, Xv, yv, RECIPE, progress=False)
+    assert history.diverged and len(history.loss) <= 8 and history.train_loss == []
+    assert torch.isfinite(model.weight).all()  # the bad step was not taken
+
+
+def test_check_recipe_and_model_device():
+    check_recipe(RECIPE)
+    with pytest.raises(ValueError, match="recipe.epochs must be a positive int, got True"):
+        check_recipe(Recipe(epochs=True))
+    assert model_device(nn.Linear(2, 1)) == torch.device("cpu")
+    assert model_device(nn.ReLU()) == torch.device("cpu")  # no parameters: the CPU

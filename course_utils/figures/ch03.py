@@ -194,15 +194,15 @@ def clipping_runs(T=20, seed=0):
                 with torch.no_grad():
                     W = gradients.recurrent_weights(32, 2.0, seed=seed, kind="gaussian")
                     model.recurrent.weight_hh_l0.copy_(torch.from_numpy(W.T))  # torch stores W_hh transposed
-                histories[max_norm] = sequence_models.train_classifier(model, train.X, train.y, epochs=10, lr=0.1,
-                                                                       optimizer="sgd", max_norm=max_norm, seed=seed)
+                histories[max_norm] = sequence_models.fit_classifier(model, train.X, train.y, epochs=10, lr=0.1,
+                                                                     optimizer="sgd", max_norm=max_norm, seed=seed)
     finally:
         torch.set_num_threads(threads)
     return histories
 
 
 def clipping():
-    """Loss and gradient norm per update, with and without clipping (measured, from train_classifier)."""
+    """Loss and gradient norm per update, with and without clipping (measured, from fit_classifier)."""
     runs = clipping_runs()
     fig = Figure(figsize=(11.5, 3.5))
     axes = fig.subplots(1, 2)

@@ -1,6 +1,7 @@
 """Everything that imports torch: the one training loop, the models and the chapters' experiments.
 
-- `training`: `fit`, `update` (one optimisation step), `predict`, recipes (chapters 01-05, 07, 08);
+- `training`: `fit`, `update` (the package's only optimisation step, which every loop calls), `History` (what
+  every loop returns), `check_recipe`, `model_device`, `predict`, recipes (chapters 01-05, 07, 08);
 - `forecast` (chapters 01, 04, 05) and `sunspots` (chapter 01's real series);
 - `sequence_models`: models answering from the last state; the long-dependency experiments (chapters 03-04);
 - `seq2seq` and `attention_experiments` (chapter 07);

@@ -2,11 +2,15 @@
 
 - The bottleneck: train an encoder-decoder with and without attention on digit reversal, inputs of
   every length from 1 to `max_len`, with the same budget; then score both at each length, inside
-  the training range and beyond it (`train_reversal`, `scores_by_length`).
-- The date task: a Luong "general" model from any human-written date to ISO (`train_dates`), scored
+  the training range and beyond it (`fit_reversal`, `scores_by_length`).
+- The date task: a Luong "general" model from any human-written date to ISO (`fit_dates`), scored
   on held-out dates; `score_unpadded` decodes every input without padding, to see whether a
   model's answer depends on how much padding its batch happened to have; `date_alignment` returns a
   trained model's attention weights for given dates (for a real alignment heatmap).
+
+`fit_reversal` and `fit_dates` build the data and the model and train it (they return the model and its
+`training.History`; the notebook scores it); `date_alignment` is an experiment (train + read the weights).
+Each seeds the model inside `seed.scoped(seed)`, so the caller's random streams do not move.
 
 Recipes are `training.Recipe`s (epochs over a fixed generated set, batch size, Adam's one-cycle
 peak rate, gradient clipping); the sizes live in `ReversalSetup` / `DateSetup`.
@@ -18,7 +22,7 @@ import numpy as np
 
 from course_utils.data import seq_tasks
 from course_utils.models import seq2seq, training
-from course_utils.seed import set_seed
+from course_utils.seed import scoped
 
 NOTEBOOK_RECIPE = training.Recipe(epochs=5, batch_size=128, max_lr=1e-2, clip_norm=1.0)
 
@@ -44,16 +48,16 @@ class DateSetup:
     recipe: training.Recipe = field(default_factory=lambda: NOTEBOOK_RECIPE)
 
 
-def train_reversal(attention, setup=ReversalSetup(), *, seed=0, progress=True):
-    """(model, history) for digit reversal with `attention` (None, "bahdanau", "dot", "general")."""
+def fit_reversal(attention, setup=ReversalSetup(), *, seed=0, progress=True):
+    """(model, history): a model trained on digit reversal with `attention` (None, "bahdanau", "dot", "general")."""
     vocab = seq_tasks.digit_vocab()
     pairs = [seq_tasks.reversal_pairs(n, min_len=1, max_len=setup.max_len, seed=seed + k)
              for n, k in ((setup.n_train, 1), (500, 2))]  # fmt: skip
     train, valid = (seq_tasks.encode_pairs(p, vocab, vocab) for p in pairs)
-    set_seed(seed)
     config = seq2seq.Seq2SeqConfig(len(vocab), len(vocab), embed=setup.embed, hidden=setup.hidden, attention=attention)
-    model = seq2seq.Seq2Seq(config)
-    history = seq2seq.fit(model, train, valid, setup.recipe, seed=seed, progress=progress)
+    with scoped(seed):
+        model = seq2seq.Seq2Seq(config)
+        history = seq2seq.fit(model, train, valid, setup.recipe, seed=seed, progress=progress)
     return model, history
 
 
@@ -75,14 +79,15 @@ def date_sets(n_train, *, n_test=2000, seed=0):
     return train, test, src_vocab, tgt_vocab
 
 
-def train_dates(setup=DateSetup(), *, attention="general", mask_padding=True, seed=0, progress=True):
-    """(model, history) for the date task; validation loss on the 2,000 test dates after each epoch."""
+def fit_dates(setup=DateSetup(), *, attention="general", mask_padding=True, seed=0, progress=True):
+    """(model, history): a model trained on the date task; validation loss on the 2,000 test dates after each epoch."""
     train, test, src_vocab, tgt_vocab = date_sets(setup.n_train, seed=seed)
-    set_seed(seed)
     config = seq2seq.Seq2SeqConfig(len(src_vocab), len(tgt_vocab), embed=setup.embed, hidden=setup.hidden,
                                    attention=attention, mask_padding=mask_padding)  # fmt: skip
-    model = seq2seq.Seq2Seq(config)
-    return model, seq2seq.fit(model, train, test, setup.recipe, seed=seed, progress=progress)
+    with scoped(seed):
+        model = seq2seq.Seq2Seq(config)
+        history = seq2seq.fit(model, train, test, setup.recipe, seed=seed, progress=progress)
+    return model, history
 
 
 def score_unpadded(model, dataset, tgt_vocab):
@@ -109,10 +114,8 @@ def padding_weight(model, dataset):
 
 
 def date_alignment(texts, setup=DateSetup(), *, seed=0):
-    """Train the notebook's date model and return [(text, answer, weights (Ty, len(text)))] for each text:
-    the data behind a real alignment heatmap (about 10 s of training on one idle CPU thread)."""
-    from course_utils.widgets.ch07 import translate
-
-    model, _ = train_dates(setup, seed=seed, progress=False)
+    """An experiment: train the notebook's date model and return [(text, answer, weights (Ty, len(text)))]
+    for each text, the data behind a real alignment heatmap (about 10 s of training on one idle CPU thread)."""
+    model, _ = fit_dates(setup, seed=seed, progress=False)
     src_vocab, tgt_vocab = seq_tasks.date_vocabs()
-    return [(text, *translate(model, text, src_vocab, tgt_vocab)) for text in texts]
+    return [(text, *seq2seq.translate(model, text, src_vocab, tgt_vocab)) for text in texts]

@@ -18,14 +18,14 @@ live in `sampling`, shared with the numpy generator (`char_numpy`), so the two p
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from course_utils._checks import positive_int
+from course_utils._checks import check_shape, int_ids, positive_int
 from course_utils.models import training
 from course_utils.nlp import sampling
 from course_utils.nlp.vocab import CharVocab
@@ -49,9 +49,7 @@ def stream_batches(ids, batch_size, T):
     A partial last window is dropped. Row b of window k + 1 continues row b of window k, which is
     why the state can be carried from one window to the next.
     """
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
-        raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} {ids.shape}")
+    ids = int_ids("ids", ids)
     positive_int("batch_size", batch_size)
     positive_int("T", T)
     L = (len(ids) - 1) // batch_size
@@ -106,11 +104,10 @@ def detach_state(state):
 
 def bits_per_char(logits, targets):
     """Mean over positions of -log2 softmax(logits)[target]. logits: (N, V), targets: (N,) ints -> float."""
-    logits = np.asarray(logits, dtype=np.float64)
-    targets = np.asarray(targets)
-    if logits.ndim != 2 or targets.shape != (logits.shape[0],) or not np.issubdtype(targets.dtype, np.integer):
-        raise ValueError(f"logits must be (N, V) and targets (N,) integers, got {logits.shape} and "
-                         f"{targets.dtype} {targets.shape}")
+    logits = check_shape("logits", logits, ("N", "V")).astype(np.float64)
+    targets = int_ids("targets", targets, logits.shape[1])
+    if len(targets) != len(logits):
+        raise ValueError(f"targets must have one entry per row of logits (N={len(logits)}), got {len(targets)}")
     shifted = logits - logits.max(axis=1, keepdims=True)  # stable: log softmax = z - log sum exp z
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return float(-log_probs[np.arange(len(targets)), targets].mean() / np.log(2))
@@ -119,10 +116,6 @@ def bits_per_char(logits, targets):
 def perplexity(bits):
     """2 ** bits: how many equally likely characters would be as surprising."""
     return 2.0 ** bits
-
-
-def _device(model):
-    return next(model.parameters()).device
 
 
 @torch.no_grad()
@@ -135,7 +128,7 @@ def evaluate_bpc(model, ids, *, batch_size=32, T=100):
     model.eval()
     state, nats = None, 0.0
     for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
-        logits, state = model(x.to(_device(model)), state)
+        logits, state = model(x.to(training.model_device(model)), state)
         nats += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).to(logits.device),
                                             reduction="sum").item()
     return nats / Y.size / math.log(2)
@@ -159,38 +152,31 @@ class CharRecipe:
     cosine: bool = True
 
 
-@dataclass
-class CharHistory:
-    """Training bits/char per update, held-out bits/char at `eval_steps`, samples, elapsed seconds."""
-
-    train_bpc: list = field(default_factory=list)
-    eval_steps: list = field(default_factory=list)
-    eval_bpc: list = field(default_factory=list)
-    samples: dict = field(default_factory=dict)  # update -> generated text
-    seconds: float = 0.0
-    epochs: float = 0.0  # passes over the training text
-
-
-def train(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sample_every=None,
-          sample_prime="\n", sample_len=200, progress=True, on_eval=None, eval_kwargs=None):
-    """Train `model` on `ids` (n,) following `recipe`; returns a CharHistory.
+def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sample_every=None,
+        sample_prime="\n", sample_len=200, progress=True, on_eval=None, eval_kwargs=None):
+    """Train `model` on `ids` (n,) following `recipe`; returns a training.History in bits per character.
 
     The windows are walked in order (window k of every stream, then k + 1, ...), starting again at
     the first window when they run out (the state is reset then). Deterministic for a given model:
     no shuffling. With `valid_ids`, held-out bits/char are measured every `eval_every` updates and at
     the end (`evaluate_bpc` with `eval_kwargs`; passed to `on_eval(update, bits)` if given); with
     `sample_every`, a sample (temperature 1, seed 0) is stored every that many updates.
+
+    The History: loss (training bits/char) and grad_norm (before clipping) per update, valid_loss
+    (held-out bits/char) after the updates in valid_steps, samples, seconds, epochs. Training stops
+    early if the loss becomes inf or NaN (history.diverged).
     """
     if not isinstance(recipe, CharRecipe):
         raise ValueError(f"recipe must be a CharRecipe, got {type(recipe).__name__}")
-    positive_int("steps", recipe.steps)
+    positive_int("recipe.steps", recipe.steps)
     X, Y = stream_batches(ids, recipe.batch_size, recipe.T)
     X, Y = torch.from_numpy(X), torch.from_numpy(Y)
-    device = _device(model)
+    device = training.model_device(model)
     opt = torch.optim.Adam(model.parameters(), lr=recipe.lr)
     decay = lambda s: 0.5 * (1 + math.cos(math.pi * s / recipe.steps)) if recipe.cosine else 1.0
     sched = torch.optim.lr_scheduler.LambdaLR(opt, decay)
-    history, state, start = CharHistory(), None, time.perf_counter()
+    history, state, start = training.History(), None, time.perf_counter()
+    record_bits = lambda loss, grad_norm: history.record_step(loss / math.log(2), grad_norm)
     for step in tqdm(range(recipe.steps), disable=not progress, desc="training"):
         k = step % len(X)
         if k == 0 or not recipe.stateful:
@@ -198,18 +184,18 @@ def train(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, s
         model.train()
         logits, state = model(X[k].to(device), detach_state(state))
         loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[k].reshape(-1).to(device))
-        training.update(model, opt, loss, clip_norm=recipe.clip, schedule=sched)
-        history.train_bpc.append(loss.item() / math.log(2))
+        if not training.update(model, opt, loss, clip_norm=recipe.clip, schedule=sched, on_step=record_bits):
+            break
         done = step + 1
         if valid_ids is not None and eval_every and (done % eval_every == 0 or done == recipe.steps):
-            history.eval_steps.append(done)
-            history.eval_bpc.append(evaluate_bpc(model, valid_ids, **(eval_kwargs or {})))
+            history.valid_steps.append(done)
+            history.valid_loss.append(evaluate_bpc(model, valid_ids, **(eval_kwargs or {})))
             if on_eval is not None:
-                on_eval(done, history.eval_bpc[-1])
+                on_eval(done, history.valid_loss[-1])
         if sample_every and (done % sample_every == 0 or step == 0):
             history.samples[done] = generate(model, sample_prime, sample_len, seed=0)
     history.seconds = time.perf_counter() - start
-    history.epochs = recipe.steps / len(X)
+    history.epochs = len(history.loss) / len(X)
     return history
 
 
@@ -234,16 +220,15 @@ def generate(model, prime, n, *, temperature=1.0, top_k=None, seed=0):
     if not isinstance(model, CharModel):
         raise ValueError(f"model must be a CharModel, got {type(model).__name__}")
     ids = _check_prime(prime, model.vocab)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    n = positive_int("n", n, minimum=0)
     rng = np.random.default_rng(seed)
     model.eval()
-    logits, state = model(torch.as_tensor(ids[None], device=_device(model)), None)  # (1, P, V)
+    logits, state = model(torch.as_tensor(ids[None], device=training.model_device(model)), None)  # (1, P, V)
     out = []
     for _ in range(n):
         p = sampling.next_char_probs(logits[0, -1].to(torch.float64).cpu().numpy(), temperature, top_k)
         out.append(sampling.sample_index(p, rng))
-        logits, state = model(torch.tensor([[out[-1]]], device=_device(model)), state)
+        logits, state = model(torch.tensor([[out[-1]]], device=training.model_device(model)), state)
     return model.vocab.decode(np.array(out, dtype=np.int64))
 
 

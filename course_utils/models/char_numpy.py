@@ -14,6 +14,7 @@ With the same seed, temperature and top-k it draws the same uniform numbers, so 
 
 import numpy as np
 
+from course_utils._checks import positive_int
 from course_utils.layers import gru, lstm
 from course_utils.nlp import sampling
 from course_utils.layers.common import to_numpy
@@ -52,6 +53,7 @@ def generate_numpy(params, prime, n, *, temperature=1.0, top_k=None, seed=0):
     if not isinstance(prime, str) or not prime or len(prime) > MAX_PRIME:
         raise ValueError(f"prime must be a string of 1 to MAX_PRIME={MAX_PRIME} characters, got {prime!r:.60}")
     ids = vocab.encode(prime)
+    n = positive_int("n", n, minimum=0)
     H = params["W_hy"].shape[0]
     state = (np.zeros((1, H)), np.zeros((1, H))) if params["cell"] == "lstm" else np.zeros((1, H))
     for idx in ids:

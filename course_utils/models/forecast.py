@@ -31,6 +31,7 @@ import numpy as np
 from torch import nn
 
 from course_utils import data
+from course_utils._checks import check_shape, positive_int
 from course_utils.models.sequence_models import recurrent_layer
 from course_utils.models.training import Recipe, fit, mse, predict
 
@@ -40,11 +41,8 @@ from course_utils.models.training import Recipe, fit, mse, predict
 
 def naive_forecast(X, ahead=1):
     """Forecast that the series stays at its last value. X: (N, T, 1) -> (N, ahead)."""
-    X = np.asarray(X)
-    if X.ndim != 3 or X.shape[2] != 1:
-        raise ValueError(f"X must have shape (N, T, 1), got {X.shape}")
-    if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 1:
-        raise ValueError(f"ahead must be a positive int, got {ahead!r}")
+    X = check_shape("X", X, ("N", "T", 1))
+    ahead = positive_int("ahead", ahead)
     return np.repeat(X[:, -1, :], ahead, axis=1)  # (N, ahead)
 
 

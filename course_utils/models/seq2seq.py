@@ -24,7 +24,8 @@ With attention the decoder also reads a context vector c_t, a weighted average o
 
 Padding: positions past src_len get attention weight 0 (mask_padding=False turns that off, to
 measure what it costs) and targets' padding is ignored by the loss. Greedy decoding feeds back the
-most likely character at each step until every sequence has written EOS.
+most likely character at each step until every sequence has written EOS; `translate` does it for one
+string and returns the attention weights of every output character.
 """
 
 import time
@@ -37,6 +38,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from course_utils._checks import positive_int
 from course_utils.models import training
 from course_utils.data.seq_tasks import EOS, PAD, SOS
 
@@ -240,11 +242,12 @@ def fit(model, train_set, valid_set, recipe, *, seed=0, progress=True):
     """Train `model` with teacher forcing on a `Seq2SeqSet`; returns a training.History.
 
     recipe: a training.Recipe (epochs, batch size, peak learning rate of Adam's one-cycle schedule,
-    gradient clipping). Each epoch ends with the teacher-forced loss on `valid_set`.
+    gradient clipping). Each epoch ends with the teacher-forced loss on `valid_set`. Training stops early
+    if the loss becomes inf or NaN (history.diverged).
     """
     if not isinstance(model, Seq2Seq):
         raise ValueError(f"model must be a Seq2Seq, got {type(model).__name__}")
-    training._check_recipe(recipe)
+    training.check_recipe(recipe)
     device = training.default_device()
     model.to(device)
     rng = np.random.default_rng(seed)
@@ -260,10 +263,16 @@ def fit(model, train_set, valid_set, recipe, *, seed=0, progress=True):
             src, src_len, tgt = _tensors(train_set, idx, device)
             logits, _ = model(src, src_len, shift_right(tgt))
             loss = sequence_loss(logits, tgt)
-            training.update(model, optimizer, loss, clip_norm=recipe.clip_norm, schedule=schedule)
-            total += loss.item() * len(idx)
+            if not training.update(model, optimizer, loss, clip_norm=recipe.clip_norm, schedule=schedule,
+                                   on_step=history.record_step):
+                break
+            total += history.loss[-1] * len(idx)
+        if history.diverged:
+            break
         history.train_loss.append(total / len(train_set))
         history.valid_loss.append(valid_loss(model, valid_set))
+        history.valid_steps.append(len(history.loss))
+        history.epochs += 1
         bar.set_postfix(train=f"{history.train_loss[-1]:.4f}", valid=f"{history.valid_loss[-1]:.4f}")
     history.seconds = time.perf_counter() - start
     return history
@@ -273,7 +282,7 @@ def fit(model, train_set, valid_set, recipe, *, seed=0, progress=True):
 def valid_loss(model, dataset, batch_size=1024):
     """Teacher-forced cross-entropy over a whole set (mean over its real target characters)."""
     model.eval()
-    device = next(model.parameters()).device
+    device = training.model_device(model)
     total, count = 0.0, 0
     for i in range(0, len(dataset), batch_size):
         src, src_len, tgt = _tensors(dataset, np.arange(i, min(i + batch_size, len(dataset))), device)
@@ -287,7 +296,7 @@ def valid_loss(model, dataset, batch_size=1024):
 def predict(model, dataset, batch_size=1024):
     """Greedy answers for a Seq2SeqSet: tokens (N, Ty) int64 numpy (PAD after EOS) and weights (N, Ty, Tx) or None."""
     model.eval()
-    device = next(model.parameters()).device
+    device = training.model_device(model)
     Ty, Tx = dataset.tgt.shape[1], dataset.src.shape[1]
     tokens, weights = [], []
     for i in range(0, len(dataset), batch_size):
@@ -306,3 +315,25 @@ def score(model, dataset, tgt_vocab, batch_size=1024):
     right = (tokens == dataset.tgt) & real
     exact = float(np.mean(right.sum(1) == real.sum(1)))
     return Scores(exact, float(right.sum() / real.sum()), tgt_vocab.decode(tokens))
+
+
+def translate(model, text, src_vocab, tgt_vocab, *, max_len=11):
+    """The model's greedy answer to one input string and its attention weights (Ty, Tx): row i is where
+    output character i looked. Ty counts the output characters (EOS included when it was written),
+    Tx = len(text). Raises ValueError for an empty text, an unknown character or a model without attention."""
+    if not isinstance(model, Seq2Seq):
+        raise ValueError(f"model must be a Seq2Seq, got {type(model).__name__}")
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"text must be a non-empty string, got {text!r}")
+    if model.config.attention is None:
+        raise ValueError("the model has no attention (config.attention=None): nothing to show")
+    max_len = positive_int("max_len", max_len)
+    src, src_len = src_vocab.encode([text])  # raises for characters the model never saw
+    device = training.model_device(model)
+    with torch.no_grad():
+        tokens, weights = model.greedy_decode(torch.from_numpy(src).to(device), torch.from_numpy(src_len).to(device),
+                                              max_len)
+    tokens, weights = tokens[0].cpu().numpy(), weights[0].cpu().numpy()
+    ends = np.flatnonzero(tokens == EOS)
+    Ty = int(ends[0]) + 1 if len(ends) else max_len
+    return tgt_vocab.decode(tokens[None])[0], weights[:Ty, : len(text)]

@@ -7,18 +7,21 @@ the first symbol (`data.recall_first_symbol`, a classification), chapter 04 adds
     states = recurrent(X)          X (N, T, D) -> states (N, T, H);  recurrent = nn.RNN, nn.LSTM or nn.GRU
     out    = states[:, -1] @ W + b                                   -> (N, n_outputs)
 
-Training loops:
-- `train_classifier`: epochs over a fixed set, cross-entropy, logs the gradient norm before
-  clipping (chapter 03's clipping experiments).
-- `train_regressor`: a fresh mini-batch for every update from a batch maker (the adding problem can
+Training loops (both step through `training.update` and return a `training.History` whose `loss`
+and `grad_norm` hold one entry per update, the norm measured before clipping):
+- `fit_classifier`: epochs over a fixed set, cross-entropy (chapter 03's clipping experiments).
+- `fit_regressor`: a fresh mini-batch for every update from a batch maker (the adding problem can
   draw as many sequences as it likes), mean squared error, optional clipping.
-- `recall_accuracy`: chapter 03's recall experiment for any cell type in one call (chapter 04's table).
-- `train_on_adding_problem`: chapter 04's experiment in one call -- train one cell type on the adding
-  problem with `AddingRecipe` and score it on a fixed test set.
+
+Experiments (train + score in one call, seeded inside `seed.scoped`, so the caller's random
+streams do not move):
+- `recall_accuracy`: chapter 03's recall experiment for any cell type (chapter 04's table).
+- `train_on_adding_problem`: chapter 04's experiment -- train one cell type on the adding problem
+  with `AddingRecipe` and score it on a fixed test set.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -26,7 +29,9 @@ import torch
 from torch import nn
 
 from course_utils import data
-from course_utils.seed import set_seed
+from course_utils._checks import check_shape, positive_int, shape_error
+from course_utils.models import training
+from course_utils.seed import scoped
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -49,6 +54,7 @@ class LastStateModel(nn.Module):
 
     def __init__(self, D, H, n_outputs, *, cell="rnn", nonlinearity="tanh", forget_bias=None):
         super().__init__()
+        D, H, n_outputs = positive_int("D", D), positive_int("H", H), positive_int("n_outputs", n_outputs)
         layer = recurrent_layer(cell)
         if forget_bias is not None and cell != "lstm":
             raise ValueError(f"forget_bias applies to cell='lstm' only, got cell={cell!r}")
@@ -68,66 +74,46 @@ class LastStateModel(nn.Module):
 # ---------------------------------------------------------------- classification (chapter 03)
 
 
-@dataclass
-class ClipHistory:
-    """One entry per update: the training loss of the mini-batch, and the global gradient norm
-    *before* clipping. `diverged` is True if the loss became inf or NaN (training then stops)."""
-
-    loss: list = field(default_factory=list)
-    grad_norm: list = field(default_factory=list)
-    diverged: bool = False
-
-
 def _check_max_norm(max_norm):
     if max_norm is not None and not max_norm > 0:
         raise ValueError(f"max_norm must be None or a positive number, got {max_norm!r}")
 
 
-def _update(model, opt, loss, max_norm, history):
-    """Backpropagate `loss`, log it and the gradient norm before clipping, clip, step.
-    Returns False (and skips the step) when the loss or the norm is not finite."""
-    opt.zero_grad()
-    loss.backward()
-    limit = float("inf") if max_norm is None else max_norm
-    norm = nn.utils.clip_grad_norm_(model.parameters(), limit)  # returns the norm before clipping
-    history.loss.append(loss.item())
-    history.grad_norm.append(float(norm))
-    if not (np.isfinite(history.loss[-1]) and np.isfinite(history.grad_norm[-1])):
-        history.diverged = True
-        return False
-    opt.step()
-    return True
-
-
-def train_classifier(model, X, y, *, epochs=10, batch_size=32, lr=1e-2, optimizer="adam", max_norm=None, seed=0):
-    """Train a classifier with cross-entropy, optionally clipping the gradient norm; returns a ClipHistory.
+def fit_classifier(model, X, y, *, epochs=10, batch_size=32, lr=1e-2, optimizer="adam", max_norm=None, seed=0):
+    """Train a classifier with cross-entropy, optionally clipping the gradient norm; returns a training.History.
 
     X: (N, T, D) float array, y: (N,) integer labels. optimizer: "adam" or "sgd" (plain SGD, constant
     lr). max_norm: None for no clipping, else every update's gradient is rescaled, all parameters
     together, to a global L2 norm of at most max_norm (torch's clip_grad_norm_, which computes
-    what `gradients.clip_by_norm` computes). The order of the mini-batches is seeded with `seed`; the
-    starting weights come from torch's global generator, so call set_seed before building the model.
-    Runs on the CPU: the models are tiny, and `torch.set_num_threads(1)` is the fastest setting for them.
+    what `gradients.clip_by_norm` computes). history.loss and history.grad_norm hold one entry per
+    update; training stops when either becomes inf or NaN (history.diverged). The order of the
+    mini-batches is seeded with `seed`; the starting weights come from torch's global generator, so
+    seed before building the model. Runs on the CPU: the models are tiny, and
+    `torch.set_num_threads(1)` is the fastest setting for them.
     """
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     _check_max_norm(max_norm)
+    epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
+    X = torch.as_tensor(check_shape("X", X, ("N", "T", "D")).astype(np.float32))
+    y = np.asarray(y)
+    if y.shape != (len(X),):
+        raise shape_error("y", (("N", len(X)),), y.shape)
+    y = torch.as_tensor(y.astype(np.int64))
     make = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
-    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    y = torch.as_tensor(np.asarray(y, dtype=np.int64))
-    if X.ndim != 3 or y.shape != (len(X),):
-        raise ValueError(f"X must be (N, T, D) and y (N,), got {tuple(X.shape)} and {tuple(y.shape)}")
     opt = make(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     shuffler = torch.Generator().manual_seed(seed)
-    history = ClipHistory()
+    history = training.History()
     model.train()
     for _ in range(epochs):
         order = torch.randperm(len(X), generator=shuffler)
         for start in range(0, len(X), batch_size):
             idx = order[start : start + batch_size]
-            if not _update(model, opt, loss_fn(model(X[idx]), y[idx]), max_norm, history):
+            loss = loss_fn(model(X[idx]), y[idx])
+            if not training.update(model, opt, loss, clip_norm=max_norm, on_step=history.record_step):
                 return history
+        history.epochs += 1
     return history
 
 
@@ -138,17 +124,19 @@ def accuracy(model, X, y):
 
 
 def recall_accuracy(cell, T, *, seed=0, forget_bias=None, hidden_size=32, epochs=20, lr=0.1, max_norm=1.0):
-    """Chapter 03's recall recipe for any cell type: train on 1,000 sequences of length T with plain
-    SGD and clipping, return the accuracy on 500 fresh ones (guessing scores 0.25).
+    """An experiment (train + score): chapter 03's recall recipe for any cell type. Trains on 1,000
+    sequences of length T with plain SGD and clipping, returns the accuracy on 500 fresh ones
+    (guessing scores 0.25).
 
-    `set_seed(seed)` fixes the starting weights and the batch order; the data come from seeds
-    1000 + seed (training) and 2000 + seed (validation). forget_bias: LSTM only (see LastStateModel).
+    Runs inside `seed.scoped(seed)`, which fixes the starting weights (the batch order is seeded with
+    `seed` too); the data come from seeds 1000 + seed (training) and 2000 + seed (validation).
+    forget_bias: LSTM only (see LastStateModel).
     """
-    set_seed(seed)
-    train = data.recall_first_symbol(1000, T, seed=1000 + seed)
-    valid = data.recall_first_symbol(500, T, seed=2000 + seed)
-    model = LastStateModel(train.X.shape[2], hidden_size, 4, cell=cell, forget_bias=forget_bias)
-    train_classifier(model, train.X, train.y, epochs=epochs, lr=lr, optimizer="sgd", max_norm=max_norm, seed=seed)
+    with scoped(seed):
+        train = data.recall_first_symbol(1000, T, seed=1000 + seed)
+        valid = data.recall_first_symbol(500, T, seed=2000 + seed)
+        model = LastStateModel(train.X.shape[2], hidden_size, 4, cell=cell, forget_bias=forget_bias)
+        fit_classifier(model, train.X, train.y, epochs=epochs, lr=lr, optimizer="sgd", max_norm=max_norm, seed=seed)
     return accuracy(model, valid.X, valid.y)
 
 
@@ -163,22 +151,23 @@ def _predict(model, X):
 # ---------------------------------------------------------------- regression (chapter 04)
 
 
-def train_regressor(model, make_batch, *, steps, lr=1e-2, max_norm=None, seed=0):
+def fit_regressor(model, make_batch, *, steps, lr=1e-2, max_norm=None, seed=0):
     """Train a regressor with Adam on the mean squared error, one fresh mini-batch per update.
 
     make_batch(rng) -> (X (B, T, D), y (B, n_outputs)) draws a batch from a numpy Generator; the
-    generator is seeded with `seed`, so the data stream is repeatable. Returns a ClipHistory.
+    generator is seeded with `seed`, so the data stream is repeatable. Returns a training.History
+    (one loss and gradient norm per update; it stops early if either becomes inf or NaN).
     """
     _check_max_norm(max_norm)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    steps = positive_int("steps", steps)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
-    history = ClipHistory()
+    history = training.History()
     model.train()
     for _ in range(steps):
         X, y = (torch.as_tensor(np.asarray(a, dtype=np.float32)) for a in make_batch(rng))
-        if not _update(model, opt, nn.functional.mse_loss(model(X), y), max_norm, history):
+        loss = nn.functional.mse_loss(model(X), y)
+        if not training.update(model, opt, loss, clip_norm=max_norm, on_step=history.record_step):
             break
     return history
 
@@ -212,21 +201,22 @@ class AddingResult(NamedTuple):
 
 
 def train_on_adding_problem(cell, T, *, seed=0, recipe=AddingRecipe()):
-    """Train a `cell` model on the adding problem with sequences of length T; returns an AddingResult.
+    """An experiment (train + score): train a `cell` model on the adding problem with sequences of
+    length T and score it on a fixed test set; returns an AddingResult.
 
-    Seeds torch with `seed` for the starting weights and draws the training stream from seed
+    Runs inside `seed.scoped(seed)` (the starting weights) and draws the training stream from seed
     1000 + seed. A test MSE near ADDING_BASELINE_MSE (1/6) means the model never found the two
     marked values; 0.01 or less means it adds them.
     """
-    torch.manual_seed(seed)
     forget_bias = recipe.forget_bias if cell == "lstm" else None
-    model = LastStateModel(2, recipe.hidden_size, 1, cell=cell, forget_bias=forget_bias)
 
     def make_batch(rng):
         return data.adding_problem(recipe.batch_size, T, seed=int(rng.integers(2**31)))
 
-    start = time.perf_counter()
-    train_regressor(model, make_batch, steps=recipe.steps, lr=recipe.lr, max_norm=recipe.max_norm, seed=1000 + seed)
-    seconds = time.perf_counter() - start
+    with scoped(seed):
+        model = LastStateModel(2, recipe.hidden_size, 1, cell=cell, forget_bias=forget_bias)
+        start = time.perf_counter()
+        fit_regressor(model, make_batch, steps=recipe.steps, lr=recipe.lr, max_norm=recipe.max_norm, seed=1000 + seed)
+        seconds = time.perf_counter() - start
     X_test, y_test = data.adding_problem(recipe.n_test, T, seed=ADDING_TEST_SEED)
     return AddingResult(model, regression_mse(model, X_test, y_test), seconds)

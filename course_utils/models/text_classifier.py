@@ -9,13 +9,16 @@ DIFFERENT plays, so a model cannot win by memorising character names.
 
 Index 0 is padding; word i of the embeddings' vocabulary is index i + 1. `embedding_init` chooses the
 input layer: "random" (trained from scratch), "frozen" (our word2vec vectors, not updated) or
-"fine-tuned" (our vectors as the starting point, updated with the rest).
+"fine-tuned" (our vectors as the starting point, updated with the rest). The classifier's random
+starting weights come from torch's global generator: seed it before building one (the constructor does not).
 """
 
 import numpy as np
 import torch
 from torch import nn
 
+from course_utils._checks import positive_int
+from course_utils.models import training
 from course_utils.nlp import text
 
 GENRES = {
@@ -69,11 +72,11 @@ def encode_lines(examples, vocab_index, max_len=12):
 class EmbeddingLSTMClassifier(nn.Module):
     """Embedding -> bidirectional LSTM -> mean of the states at real (non-padding) words -> dense."""
 
-    def __init__(self, vectors, n_classes, hidden=32, *, embedding_init="frozen", seed=0):
+    def __init__(self, vectors, n_classes, hidden=32, *, embedding_init="frozen"):
         super().__init__()
         if embedding_init not in ("random", "frozen", "fine-tuned"):
             raise ValueError(f"embedding_init must be 'random', 'frozen' or 'fine-tuned', got {embedding_init!r}")
-        torch.manual_seed(seed)
+        n_classes, hidden = positive_int("n_classes", n_classes), positive_int("hidden", hidden)
         V, D = vectors.shape
         self.embedding = nn.Embedding(V + 1, D, padding_idx=0)
         if embedding_init != "random":
@@ -92,16 +95,17 @@ class EmbeddingLSTMClassifier(nn.Module):
 
 
 def train_and_score(model, X_train, y_train, X_test, y_test, *, epochs=15, batch_size=32, lr=3e-3, seed=0):
-    """Adam on cross-entropy; returns test accuracy (fraction of lines whose genre is predicted)."""
+    """An experiment (train + score): Adam on cross-entropy through `training.update`, then the test
+    accuracy (fraction of lines whose genre is predicted). `seed` orders the mini-batches; the model
+    arrives with its starting weights (seed torch before building it)."""
+    epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
     gen = torch.Generator().manual_seed(seed)
     Xt, yt = torch.from_numpy(X_train), torch.from_numpy(y_train)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     for _ in range(epochs):
         model.train()
         for idx in torch.randperm(len(Xt), generator=gen).split(batch_size):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(Xt[idx]), yt[idx]).backward()
-            opt.step()
+            training.update(model, opt, nn.functional.cross_entropy(model(Xt[idx]), yt[idx]))
     model.eval()
     with torch.no_grad():
         pred = model(torch.from_numpy(X_test)).argmax(1).numpy()

@@ -1,4 +1,9 @@
-"""One small training loop for the course's torch models.
+"""The course's one training loop and its one optimisation step.
+
+`update` is the only optimisation step in the package (backward, clip, step, schedule); every torch
+loop (`fit` here, `seq2seq.fit`, `char_model.fit`, `sequence_models.fit_classifier` / `fit_regressor`,
+`text_classifier.train_and_score`) calls it, and every loop returns a `History`. `check_recipe` and
+`model_device` are the shared checks and the one way to ask where a model lives.
 
 `fit` trains any `torch.nn.Module` that maps a batch of inputs to a batch of predictions:
 Adam, a one-cycle learning-rate schedule (the rate climbs to `max_lr`, then anneals towards
@@ -22,6 +27,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils._checks import positive_int
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -36,16 +43,43 @@ class Recipe:
 
 @dataclass
 class History:
-    """Loss after each epoch (training: mean over the epoch's batches; validation: after it) and wall time."""
+    """What a training loop measured; each loop fills the fields that apply to it.
 
+    loss, grad_norm: one entry per update (the mini-batch's training loss; the global gradient norm
+    *before* clipping), recorded by `record_step`. train_loss: one entry per epoch (mean over the
+    epoch's batches). valid_loss: held-out loss after the updates counted in valid_steps. diverged:
+    True when a loss or gradient norm became inf or NaN (the loop then stopped). samples: update ->
+    generated text (char_model). seconds: wall time; epochs: passes over the training data.
+    Losses are in the loop's unit: mean squared error, cross-entropy in nats, or bits per
+    character for `char_model.fit`.
+    """
+
+    loss: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
     valid_loss: list = field(default_factory=list)
+    valid_steps: list = field(default_factory=list)
+    samples: dict = field(default_factory=dict)
+    diverged: bool = False
     seconds: float = 0.0
+    epochs: float = 0.0
+
+    def record_step(self, loss, grad_norm):
+        """`update`'s on_step hook: log one update; False (skip the step, stop) once either number is not finite."""
+        self.loss.append(loss)
+        self.grad_norm.append(grad_norm)
+        self.diverged = not (np.isfinite(loss) and np.isfinite(grad_norm))
+        return not self.diverged
 
 
 def default_device():
-    """The GPU when torch can see one, else the CPU."""
+    """Where a new model should go: the GPU when torch can see one, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def model_device(model):
+    """Where `model` lives: the device of its first parameter (the CPU for a model without parameters)."""
+    return next(model.parameters(), torch.empty(0)).device
 
 
 def _as_tensor(name, a):
@@ -65,13 +99,12 @@ def _check_pair(kind, X, y):
         )
 
 
-def _check_recipe(recipe):
+def check_recipe(recipe):
+    """A clear ValueError unless `recipe` is a Recipe with positive sizes and rates (clip_norm may be None)."""
     if not isinstance(recipe, Recipe):
         raise ValueError(f"recipe must be a Recipe, got {type(recipe).__name__}")
     for name in ("epochs", "batch_size"):
-        value = getattr(recipe, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"recipe.{name} must be a positive int, got {value!r}")
+        positive_int(f"recipe.{name}", getattr(recipe, name))
     for name in ("max_lr", "clip_norm"):
         value = getattr(recipe, name)
         if value is None and name == "clip_norm":
@@ -90,16 +123,24 @@ def _mean_loss(model, loss_fn, X, y, batch_size):
     return total / len(X)
 
 
-def update(model, optimizer, loss, *, clip_norm=None, schedule=None):
-    """One optimisation step: backpropagate `loss`, clip the global gradient norm to `clip_norm`
-    (None: no clipping), step the optimizer, then the learning-rate schedule (if any)."""
+def update(model, optimizer, loss, *, clip_norm=None, schedule=None, on_step=None):
+    """One optimisation step, the package's only one: backpropagate `loss`, clip the global gradient
+    norm to `clip_norm` (None: no clipping), step the optimizer, then the learning-rate schedule (if any).
+
+    on_step(loss, grad_norm), if given, is called after backward with Python floats: the loss and the
+    global gradient norm *before* clipping (`History.record_step` logs them). When it returns False
+    the step is skipped. Returns True when the step was taken.
+    """
     optimizer.zero_grad()
     loss.backward()
-    if clip_norm is not None:
-        nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+    limit = float("inf") if clip_norm is None else clip_norm  # inf: measure the norm, scale by exactly 1
+    grad_norm = nn.utils.clip_grad_norm_(model.parameters(), limit)  # returns the norm before clipping
+    if on_step is not None and on_step(loss.item(), float(grad_norm)) is False:
+        return False
     optimizer.step()
     if schedule is not None:
         schedule.step()
+    return True
 
 
 def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=True, desc="epochs", loss_fn=None):
@@ -108,11 +149,12 @@ def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=
     X_*: (N, ...) inputs; y_*: (N, ...) targets of exactly the shape the model outputs.
     recipe: a `Recipe`. seed: seeds the shuffling of mini-batches. progress: show a bar
     over epochs (tqdm's notebook bar in Jupyter: it shows the elapsed time), labelled `desc`.
-    loss_fn: defaults to mean squared error.
+    loss_fn: defaults to mean squared error. Training stops early if the loss becomes inf or NaN
+    (history.diverged).
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_recipe(recipe)
+    check_recipe(recipe)
     device = default_device()
     X_train, y_train = _as_tensor("X_train", X_train).to(device), _as_tensor("y_train", y_train).to(device)
     X_valid, y_valid = _as_tensor("X_valid", X_valid).to(device), _as_tensor("y_valid", y_valid).to(device)
@@ -147,11 +189,17 @@ def fit(model, X_train, y_train, X_valid, y_valid, recipe, *, seed=42, progress=
         for i in range(n_batches):
             idx = order[i * recipe.batch_size : (i + 1) * recipe.batch_size]
             loss = loss_fn(model(X_train[idx]), y_train[idx])
-            update(model, optimizer, loss, clip_norm=recipe.clip_norm, schedule=schedule)
-            total += loss.item() * len(idx)
+            if not update(model, optimizer, loss, clip_norm=recipe.clip_norm, schedule=schedule,
+                          on_step=history.record_step):
+                break
+            total += history.loss[-1] * len(idx)
         model.eval()
+        if history.diverged:
+            break
         history.train_loss.append(total / len(X_train))
         history.valid_loss.append(_mean_loss(model, loss_fn, X_valid, y_valid, 2048))
+        history.valid_steps.append(len(history.loss))
+        history.epochs += 1
         bar.set_postfix(train=f"{history.train_loss[-1]:.5f}", valid=f"{history.valid_loss[-1]:.5f}")
 
     history.seconds = time.perf_counter() - start
@@ -162,10 +210,9 @@ def predict(model, X, batch_size=2048):
     """Run `model` on X (N, ...) without gradients, in chunks; returns a float32 numpy array (N, ...)."""
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    positive_int("batch_size", batch_size)
     X = _as_tensor("X", X)
-    device = next(model.parameters(), torch.empty(0)).device
+    device = model_device(model)
     was_training = model.training
     model.eval()
     with torch.no_grad():

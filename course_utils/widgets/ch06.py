@@ -13,6 +13,7 @@ trains a small skip-gram model on the planted corpus first (about a second).
 
 import html
 
+from course_utils._checks import positive_int
 from course_utils.nlp.embeddings import Embeddings
 
 
@@ -56,6 +57,7 @@ def neighbours_explorer(emb, *, word=None, query=None, topn=8):
 
     if not isinstance(emb, Embeddings):
         raise ValueError(f"emb must be an Embeddings, got {type(emb).__name__}")
+    topn = positive_int("topn", topn)
     word = emb.vocab.words[0] if word is None else word
     query = " ".join(emb.vocab.words[:3]) if query is None else query
     word_box = widgets.Text(value=word, description="word", continuous_update=False)

@@ -1,65 +1,17 @@
 """Chapter 07's explorer: type a date, read the model's ISO answer and see where it looked.
 
-Pure functions first (tested without a browser), the widget last:
-- `translate(model, text, src_vocab, tgt_vocab)`: greedy answer for one input string and the
-  attention weights of every output character, (Ty, Tx) -- row i: where output character i looked.
-- `plot_alignment(weights, inputs, outputs, ax=None)`: those weights as a heatmap (a Figure).
-- `date_attention_explorer(model, src_vocab, tgt_vocab)`: a text box; each new text is translated
-  and its heatmap redrawn. `date_attention_explorer_demo()` builds one in a second on a tiny
-  UNTRAINED model (its answers are nonsense; the notebook passes its trained model instead).
+- `date_attention_explorer(model, src_vocab, tgt_vocab)`: a text box; each new text goes through
+  `seq2seq.translate` and its heatmap (`plotting.plot_alignment`) is redrawn.
+- `date_attention_explorer_demo()` builds one in a second on a tiny UNTRAINED model (`demo_model`:
+  its answers are nonsense; the notebook passes its trained model instead).
 """
 
 import html
 
-import matplotlib.figure
-import numpy as np
-import torch
-
+from course_utils import plotting
 from course_utils.data import seq_tasks
 from course_utils.models import seq2seq
-from course_utils.data.seq_tasks import EOS
-
-
-def translate(model, text, src_vocab, tgt_vocab, *, max_len=11):
-    """The model's greedy answer to `text` and its weights (Ty, Tx): Ty output characters (EOS included
-    when it was written), Tx = len(text). Raises ValueError for an empty text or an unknown character."""
-    if not isinstance(text, str) or not text:
-        raise ValueError(f"text must be a non-empty string, got {text!r}")
-    if model.config.attention is None:
-        raise ValueError("the model has no attention (config.attention=None): nothing to show")
-    src, src_len = src_vocab.encode([text])  # raises for characters the model never saw
-    tokens, weights = model.greedy_decode(torch.from_numpy(src), torch.from_numpy(src_len), max_len)
-    tokens, weights = tokens[0].numpy(), weights[0].numpy()
-    ends = np.flatnonzero(tokens == EOS)
-    Ty = int(ends[0]) + 1 if len(ends) else max_len
-    return tgt_vocab.decode(tokens[None])[0], weights[:Ty, : len(text)]
-
-
-def plot_alignment(weights, inputs, outputs, *, ax=None, title=None):
-    """Heatmap of weights (Ty, Tx): one row per output character, one column per input character.
-
-    inputs: the Tx input characters (a string); outputs: the Ty output labels (a string, or a list
-    with "<eos>" for the end). Returns the Figure.
-    """
-    weights = np.asarray(weights)
-    if weights.ndim != 2 or weights.shape != (len(outputs), len(inputs)):
-        raise ValueError(f"weights must have shape (Ty={len(outputs)}, Tx={len(inputs)}), got {weights.shape}")
-    if ax is None:
-        fig = matplotlib.figure.Figure(figsize=(0.3 * len(inputs) + 2, 0.3 * len(outputs) + 1.4), layout="constrained")
-        ax = fig.add_subplot()
-    fig = ax.figure
-    image = ax.imshow(weights, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(inputs)), [repr(c)[1:-1] if c != " " else "\u2423" for c in inputs])
-    ax.set_yticks(range(len(outputs)), list(outputs))
-    ax.set(xlabel="input character", ylabel="output character", title=title)
-    fig.colorbar(image, ax=ax, shrink=0.8, label="attention weight")
-    return fig
-
-
-def output_labels(answer, n_rows):
-    """Row labels for an answer: its characters, then "<eos>" if the model wrote one."""
-    labels = list(answer)
-    return labels + ["<eos>"] * (n_rows - len(labels))
+from course_utils.seed import scoped
 
 
 def date_attention_explorer(model, src_vocab, tgt_vocab, *, text="Mon 22 Apr 2019"):
@@ -75,13 +27,14 @@ def date_attention_explorer(model, src_vocab, tgt_vocab, *, text="Mon 22 Apr 201
     def draw(_=None):
         out.clear_output(wait=True)
         try:
-            answer, weights = translate(model, box.value, src_vocab, tgt_vocab)
+            answer, weights = seq2seq.translate(model, box.value, src_vocab, tgt_vocab)
         except ValueError as err:
             answer_line.value = f"<b>cannot read that:</b> {html.escape(str(err))}"
             return
         answer_line.value = f"<code>{html.escape(box.value)}</code> \u2192 <b><code>{html.escape(answer)}</code></b>"
+        labels = plotting.output_labels(answer, len(weights))
         with out:
-            display(plot_alignment(weights, box.value, output_labels(answer, len(weights)), title=answer))
+            display(plotting.plot_alignment(weights, box.value, labels, title=answer))
 
     box.observe(draw, names="value")
     draw()
@@ -89,11 +42,14 @@ def date_attention_explorer(model, src_vocab, tgt_vocab, *, text="Mon 22 Apr 201
 
 
 def demo_model(seed=0):
-    """A tiny UNTRAINED date model (H = 16, Luong general attention) and its vocabularies."""
+    """A tiny UNTRAINED date model (H = 16, Luong general attention) and its vocabularies.
+
+    Its weights come from `seed` inside `seed.scoped`: the caller's random streams do not move."""
     src_vocab, tgt_vocab = seq_tasks.date_vocabs()
-    torch.manual_seed(seed)
     config = seq2seq.Seq2SeqConfig(len(src_vocab), len(tgt_vocab), embed=8, hidden=16, attention="general")
-    return seq2seq.Seq2Seq(config).eval(), src_vocab, tgt_vocab
+    with scoped(seed):
+        model = seq2seq.Seq2Seq(config)
+    return model.eval(), src_vocab, tgt_vocab
 
 
 def date_attention_explorer_demo():

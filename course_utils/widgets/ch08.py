@@ -15,10 +15,13 @@ Widgets: `text_generation_explorer(model=None)` (the `make bench` checkpoint by 
 import html
 
 import numpy as np
+import torch
 
-from course_utils.models import char_model
+from course_utils._checks import check_shape
+from course_utils.models import char_model, training
 from course_utils.nlp import sampling
 from course_utils.nlp.vocab import CharVocab
+from course_utils.seed import scoped
 
 DEMO_CHARS = "\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -39,11 +42,9 @@ def generation_view(model, prime, temperature, length, *, seed=0, top_k=None):
         text = char_model.generate(model, prime, length, temperature=temperature, top_k=top_k, seed=seed)
     except ValueError as err:
         return f'<p style="color: #b00">Cannot generate: {html.escape(str(err))}</p>', {"text": "", "error": str(err)}
-    import torch
-
     with torch.no_grad():
-        logits, _ = model(torch.as_tensor(model.vocab.encode(prime)[None]))
-    p = sampling.next_char_probs(logits[0, -1].double().numpy(), temperature, top_k)
+        logits, _ = model(torch.as_tensor(model.vocab.encode(prime)[None], device=training.model_device(model)))
+    p = sampling.next_char_probs(logits[0, -1].double().cpu().numpy(), temperature, top_k)
     info = {"text": text, "entropy_bits": float(sampling.entropy_bits(p)), "error": None}
     head = (f"<p>temperature {temperature:g}: the first character is drawn from a distribution with "
             f"{info['entropy_bits']:.2f} bits of entropy (uniform over {model.vocab.V}: "
@@ -56,9 +57,7 @@ def activation_html(text, values, *, vmax=None):
 
     vmax: the value of full color (default: the largest |value|). Newlines stay line breaks.
     """
-    values = np.asarray(values, dtype=np.float64)
-    if values.shape != (len(text),):
-        raise ValueError(f"values must have shape (len(text)={len(text)},), got {values.shape}")
+    values = check_shape("values", values, (("len(text)", len(text)),)).astype(np.float64)
     vmax = float(np.max(np.abs(values))) if vmax is None else float(vmax)
     scaled = np.clip(values / vmax, -1, 1) if vmax > 0 else np.zeros_like(values)
     spans = []
@@ -101,11 +100,9 @@ def text_generation_explorer(model=None, *, prime="ROMEO.\n", seed=0):
 
 
 def text_generation_explorer_demo():
-    """The explorer on a tiny untrained model (random weights: it writes noise, but every control works)."""
-    import torch
+    """The explorer on a tiny untrained model (random weights: it writes noise, but every control works).
 
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(0)
-    model = char_model.CharModel(CharVocab(DEMO_CHARS), 32, embed_dim=8)
-    torch.random.set_rng_state(generator_state)  # a demo does not move the caller's random numbers
+    Its weights come from seed 0 inside `seed.scoped`: a demo does not move the caller's random numbers."""
+    with scoped(0):
+        model = char_model.CharModel(CharVocab(DEMO_CHARS), 32, embed_dim=8)
     return text_generation_explorer(model, prime="To be")
