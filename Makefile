@@ -34,7 +34,7 @@ $(MARP): package.json package-lock.json
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
 
-test: unit notebooks
+test: lint unit notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check course_utils tests benchmarks

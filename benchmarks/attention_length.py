@@ -45,7 +45,8 @@ def main(argv=None):
             model, history = ax.fit_reversal(None if kind == "none" else kind, setup, progress=False)
             rows[kind] = (ax.scores_by_length(model, args.lengths), history.seconds)
         print(f"### Digit reversal, trained on lengths 1-{max_len}, {args.epochs} epochs\n")
-        print("| model | metric | " + " | ".join(f"{L}{'*' if L > max_len else ''}" for L in args.lengths) + " | train s |")
+        columns = " | ".join(f"{L}{'*' if L > max_len else ''}" for L in args.lengths)
+        print(f"| model | metric | {columns} | train s |")
         print("| --- | --- |" + " ---: |" * (len(args.lengths) + 1))
         for kind, (table, seconds) in rows.items():
             for metric, key in [("exact", "exact"), ("per char", "per_token")]:

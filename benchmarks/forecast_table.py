@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_utils import data  # noqa: E402
 from course_utils.models import forecast, sunspots  # noqa: E402
-from course_utils.seed import set_seed  # noqa: E402
 from course_utils.models.training import mse  # noqa: E402
+from course_utils.seed import set_seed  # noqa: E402
 
 LABELS = {
     "naive": "naive (last value)",

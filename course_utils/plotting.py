@@ -60,7 +60,8 @@ def plot_learning_curves(history, *, ax=None, title=None, published=None):
 def plot_mse_comparison(names, ours, published, *, ax=None, title="Validation MSE"):
     """Horizontal bars of our MSE beside the published one, log scale, one row per model."""
     if not len(names) == len(ours) == len(published):
-        raise ValueError(f"names, ours and published must have the same length, got {len(names)}, {len(ours)}, {len(published)}")
+        raise ValueError("names, ours and published must have the same length, "
+                         f"got {len(names)}, {len(ours)}, {len(published)}")
     fig, ax = _axes(ax, figsize=(7, 0.45 * len(names) + 1))
     rows = np.arange(len(names))
     ax.barh(rows - 0.2, published, height=0.4, color=COLORS["published"], label="published")
@@ -153,7 +154,8 @@ def plot_truncation_reach(full, truncated, *, k, dependency, ax=None, title=None
     """
     full, truncated = np.asarray(full, dtype=np.float64), np.asarray(truncated, dtype=np.float64)
     if full.ndim != 1 or full.shape != truncated.shape:
-        raise ValueError(f"full and truncated must be (T,) arrays of the same shape, got {full.shape} and {truncated.shape}")
+        raise ValueError("full and truncated must be (T,) arrays of the same shape, "
+                         f"got {full.shape} and {truncated.shape}")
     fig, ax = _axes(ax, figsize=(7, 3))
     T = len(full)
     steps = np.arange(1, T + 1)
@@ -173,7 +175,8 @@ def plot_truncation_reach(full, truncated, *, k, dependency, ax=None, title=None
 # ---------------------------------------------------------------- chapter 03: vanishing gradients and long dependencies
 
 
-def plot_gradient_decay(curves, *, ax=None, title=None, xlabel="steps back $k$", ylabel=r"$|\partial h_T / \partial h_{T-k}|$"):
+def plot_gradient_decay(curves, *, ax=None, title=None, xlabel="steps back $k$",
+                        ylabel=r"$|\partial h_T / \partial h_{T-k}|$"):
     """Gradient size against distance, log scale: one line per entry of `curves` ({label: (K+1,) values}).
 
     Entry k of each array is the size at k steps back (k = 0, 1, ..., K). A log axis cannot show 0,

@@ -92,6 +92,7 @@ def build(src_dir, dest_dir, *, force=False):
 
 
 def main(argv=None):
+    """Command line: `python -m course_utils.student SRC DEST`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("src", help="folder of instructor notebooks")
     parser.add_argument("dest", help="folder for the student edition")

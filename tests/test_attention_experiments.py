@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from course_utils.models import attention_experiments as ax
-from course_utils.data import seq_tasks
 from course_utils.models import seq2seq, training
 
 TINY = training.Recipe(epochs=1, batch_size=64, max_lr=1e-2, clip_norm=1.0)

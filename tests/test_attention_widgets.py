@@ -8,9 +8,9 @@ import torch
 from matplotlib.figure import Figure
 
 from course_utils import plotting
-from course_utils.widgets import ch07 as aw
 from course_utils.data import seq_tasks
 from course_utils.models import seq2seq
+from course_utils.widgets import ch07 as aw
 
 
 def test_translate_equals_batched_greedy_decoding():

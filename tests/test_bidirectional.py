@@ -154,7 +154,7 @@ def test_bad_inputs_raise_clear_errors():
     _, cache = bidirectional.bidirectional_forward(X, p, p, rnn.rnn_forward)
     with pytest.raises(ValueError, match=r"^dout must have shape \(N=2, T=4, H_fwd\+H_bwd=6\), got \(2, 4, 3\)$"):
         bidirectional.bidirectional_backward(np.zeros((2, 4, 3)), cache)
-    with pytest.raises(ValueError, match="cache must be the BidirectionalCache returned by bidirectional_forward, got tuple"):
+    with pytest.raises(ValueError, match="cache must be the BidirectionalCache returned by .*, got tuple"):
         bidirectional.bidirectional_backward(np.zeros((2, 4, 6)), tuple(cache))
     _, custom = bidirectional.bidirectional_forward(X, p, p, lambda X, params: rnn.rnn_forward(X, params))
     with pytest.raises(ValueError, match="backward_fn is needed"):

@@ -4,7 +4,6 @@ The per-chapter files (test_exercises_chNN.py) test the wrong answers: each clas
 """
 
 import pytest
-
 import test_exercises_ch01 as ch01
 import test_exercises_ch02 as ch02
 import test_exercises_ch03 as ch03

@@ -44,7 +44,8 @@ def assert_close(ours, expected, atol=1e-10):
 # ---- forward and backward against torch -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("stride,padding,dilation,K", list(itertools.product((1, 2, 3), (0, 1, 2), (1, 2, 3), range(1, 6))))
+@pytest.mark.parametrize("stride,padding,dilation,K",
+                         list(itertools.product((1, 2, 3), (0, 1, 2), (1, 2, 3), range(1, 6))))
 def test_forward_and_gradients_equal_torch(stride, padding, dilation, K):
     rng = np.random.default_rng(1000 * stride + 100 * padding + 10 * dilation + K)
     span = dilation * (K - 1) + 1
@@ -188,7 +189,7 @@ def test_output_length_error_names_the_numbers():
 
 
 def torch_causal_stack(kernel_sizes, dilations, strides, seed, C=2):
-    """A random stack of causal nn.Conv1d layers with tanh between them, as a function of (T,) -> (T_out,) last channel."""
+    """Random causal nn.Conv1d layers with tanh between them, as a map (T,) -> (T_out,) of the last channel."""
     layers = [torch_conv(1 if l == 0 else C, C, k, seed=seed + l, stride=s, dilation=d)
               for l, (k, d, s) in enumerate(zip(kernel_sizes, dilations, strides))]
 

@@ -6,8 +6,8 @@ import ipywidgets
 import numpy as np
 import pytest
 
-from course_utils.widgets import ch06 as ew
 from course_utils.nlp.embeddings import Embeddings
+from course_utils.widgets import ch06 as ew
 
 
 @pytest.fixture

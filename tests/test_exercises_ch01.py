@@ -2,11 +2,9 @@
 
 import numpy as np
 import pytest
-
 from checker_asserts import fails_with
 
 from course_utils import exercises as ex
-
 
 # ---- correct solutions, written the way a student would -----------------------------------------
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from checker_asserts import fails_with
 
 from course_utils import exercises as ex
@@ -78,7 +77,8 @@ def no_derivative(dh, x, h_prev, h, W_xh, W_hh):
         (step_with(x=lambda dh, x, hp, h, Wx, Wh: (dh * (1 - h**2)) @ Wx), ["dx = da @ W_xh.T"]),
         (step_with(h_prev=lambda dh, x, hp, h, Wx, Wh: (dh * (1 - h**2)) @ Wh), ["dh_prev = da @ W_hh.T"]),
         (step_with(h_prev=lambda dh, x, hp, h, Wx, Wh: dh @ Wh.T), ["must also pass through tanh"]),
-        (step_with(h_prev=lambda dh, x, hp, h, Wx, Wh: 2 * (dh * (1 - h**2)) @ Wh.T), ["'h_prev' differs", "are right"]),
+        (step_with(h_prev=lambda dh, x, hp, h, Wx, Wh: 2 * (dh * (1 - h**2)) @ Wh.T),
+         ["'h_prev' differs", "are right"]),
         (lambda *a: (1, 2), ["expected a dict with keys"]),
         (lambda *a: {("d" + k): v for k, v in good_step_backward(*a).items()}, ["'b_h', not 'db_h'"]),
         (step_with(x=lambda *a: np.full_like(a[1], np.nan)), ["'x' contains NaN"]),

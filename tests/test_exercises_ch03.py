@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex

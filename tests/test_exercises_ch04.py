@@ -3,12 +3,11 @@
 import numpy as np
 import pytest
 import torch
-
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
-from course_utils.layers import gru, lstm, rnn
 from course_utils.exercises import ch04 as ex_ch04
+from course_utils.layers import gru, lstm, rnn
 
 
 def sigmoid(a):

@@ -6,12 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch05 as ex_ch05
-
 
 # ---- student-style output lengths ----------------------------------------------------------------------
 

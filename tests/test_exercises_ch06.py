@@ -3,12 +3,10 @@
 import numpy as np
 import pytest
 import torch
-
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch06 as ex_ch06
-
 
 # ---- student-style skip-gram pairs ---------------------------------------------------------------------
 

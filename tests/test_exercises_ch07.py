@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex

@@ -6,13 +6,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch08 as ex_ch08
 from course_utils.exercises import close
-
 
 # ---- student-style stream batchers -----------------------------------------------------------------------
 

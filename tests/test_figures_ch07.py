@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course_utils.models import attention_experiments
 from course_utils.figures import ch07
+from course_utils.models import attention_experiments
 
 
 def _texts(fig):

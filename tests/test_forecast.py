@@ -9,10 +9,8 @@ from torch import nn
 
 from course_utils import data
 from course_utils.models import forecast, sunspots
-from course_utils.seed import set_seed
 from course_utils.models.training import Recipe, predict
-
-
+from course_utils.seed import set_seed
 
 
 def batch(N=5, T=50, seed=0):

@@ -174,7 +174,7 @@ def test_jacobians_from_start_equal_autograd(activation, N, T, D, H):
     for n in range(N):
         for t in range(1, T + 1):
             J = torch.autograd.functional.jacobian(
-                lambda h: torch_states(X[n], params, h, activation)[t - 1], torch.from_numpy(h0[n]))
+                lambda h, n=n, t=t: torch_states(X[n], params, h, activation)[t - 1], torch.from_numpy(h0[n]))
             np.testing.assert_allclose(P[n, t - 1], J.numpy(), rtol=1e-9, atol=1e-12)
 
 
@@ -190,7 +190,8 @@ def test_jacobians_to_end_equal_autograd(activation, N, T, D, H):
         for k in range(1, T + 1):
             s = T - k  # differentiate h_T with respect to h_s
             J = torch.autograd.functional.jacobian(
-                lambda h: torch_states(X[n], params, h, activation, start=s)[-1], torch.from_numpy(H_all[s][n]))
+                lambda h, n=n, s=s: torch_states(X[n], params, h, activation, start=s)[-1],
+                torch.from_numpy(H_all[s][n]))
             np.testing.assert_allclose(Q[n, k], J.numpy(), rtol=1e-9, atol=1e-12)
 
 

@@ -132,7 +132,7 @@ def test_the_four_contract_functions_exist(name):
 def test_documented_exceptions_are_in_the_module_docstring(name):
     """Each exception is said where a reader looks first: the module's docstring."""
     doc = _module(name).__doc__
-    for module, fname in EXCEPTIONS:
+    for module, _fname in EXCEPTIONS:
         if module == name:
             assert "exception" in doc or "no torch.nn twin" in doc or "no `params_from_torch`" in doc, name
 

@@ -9,8 +9,6 @@ from course_utils.models import sequence_models
 from course_utils.seed import set_seed
 
 
-
-
 def test_recall_task_shapes_types_and_labels():
     task = data.recall_first_symbol(50, 7, n_symbols=3, n_distractors=5, seed=1)
     assert task.X.shape == (50, 7, 8) and task.X.dtype == np.float32

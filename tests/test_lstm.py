@@ -157,8 +157,10 @@ def test_step_matches_one_column_of_the_sequence():
 def test_step_backward_matches_finite_differences(peephole):
     rng = np.random.default_rng(11)
     N, D, H = 3, 2, 4
-    params = {name: rng.normal(size=np.shape(v)) for name, v in lstm.init_params(D, H, seed=1, peephole=peephole).items()}
-    arrays = {"x": rng.normal(size=(N, D)), "h_prev": rng.normal(size=(N, H)), "c_prev": rng.normal(size=(N, H))} | params
+    shapes = lstm.init_params(D, H, seed=1, peephole=peephole)
+    params = {name: rng.normal(size=np.shape(v)) for name, v in shapes.items()}
+    arrays = {"x": rng.normal(size=(N, D)), "h_prev": rng.normal(size=(N, H)), "c_prev": rng.normal(size=(N, H))}
+    arrays |= params
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
 
     def loss(a):

@@ -4,7 +4,7 @@ the randomized SVD against numpy's exact SVD."""
 import numpy as np
 import pytest
 
-from course_utils.nlp import ppmi, text
+from course_utils.nlp import ppmi
 
 
 def test_cooccurrence_counts_equal_a_loop():

@@ -43,7 +43,8 @@ def test_there_is_something_to_check():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_no_stored_outputs(path):
     nb = json.loads(path.read_text())
-    dirty = [i for i, c in enumerate(nb["cells"], 1) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [i for i, c in enumerate(nb["cells"], 1)
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
     assert not dirty, f"{path.name}: cells {dirty} have stored outputs; run `make strip`"
     assert "widgets" not in nb.get("metadata", {}), f"{path.name}: stored widget state; run `make strip`"
 

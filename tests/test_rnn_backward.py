@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from test_rnn import torch_rnn
 
 from course_utils.layers import rnn
 from course_utils.layers.gradcheck import check_gradients
-
-from test_rnn import torch_rnn
 
 SHAPES = [(1, 1, 1, 1), (1, 6, 3, 4), (4, 1, 2, 3), (3, 5, 2, 4), (2, 12, 1, 6)]  # (N, T, D, H)
 KEYS = ("X", "h0", "W_xh", "W_hh", "b_h")

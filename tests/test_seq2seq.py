@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from course_utils.data import seq_tasks
+from course_utils.data.seq_tasks import EOS, PAD
 from course_utils.layers import attention, gru
 from course_utils.models import seq2seq, training
-from course_utils.data.seq_tasks import EOS, PAD
 
 KINDS = [None, "bahdanau", "dot", "general"]
 

@@ -69,7 +69,9 @@ def execute(path, cwd, timeout=600):
     nb = nbformat.read(path, as_version=4)
     km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
     try:
-        NotebookClient(nb, km=km, timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=True,
+                                resources={"metadata": {"path": str(cwd)}})
+        client.execute()
     finally:
         if km.has_kernel:  # nbclient shuts down only the kernels it started itself, not one handed to it
             km.shutdown_kernel(now=True)
@@ -117,7 +119,8 @@ def test_rule_accepts_unsolved_checkers_and_names_every_other_failure():
     ]}
     problems = rule_violations(nb, "01_x.ipynb")
     assert len(problems) == 4, problems
-    assert problems[0].startswith("01_x.ipynb, cell 4 ('exercises.check_rnn_layer(rnn_layer)')") and "NameError" in problems[0]
+    assert problems[0].startswith("01_x.ipynb, cell 4 ('exercises.check_rnn_layer(rnn_layer)')")
+    assert "NameError" in problems[0]
     assert "cell 5" in problems[1] and "NotImplementedError" in problems[1]
     assert "cell 6" in problems[2] and "checker passed" in problems[2]
     assert "cell 7" in problems[3] and "not quite" in problems[3]

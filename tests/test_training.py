@@ -101,7 +101,8 @@ def test_mse():
         ({"y_valid": np.zeros((5, 1), np.float32)}, "X_valid and y_valid must have the same number of .* 32 and 5"),
         ({"y_train": np.zeros(64, np.float32)}, r"y_train must have shape \(N, 1\) to match .*, got \(64,\)"),
         ({"y_valid": np.zeros((32, 2), np.float32)}, r"y_valid must have shape \(N, 1\) to match .*, got \(32, 2\)"),
-        ({"X_train": np.zeros((0, 3), np.float32), "y_train": np.zeros((0, 1), np.float32)}, "X_train must hold at least one sample"),
+        ({"X_train": np.zeros((0, 3), np.float32), "y_train": np.zeros((0, 1), np.float32)},
+         "X_train must hold at least one sample"),
     ],
 )
 def test_bad_arguments_raise_value_error(change, message):

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from widget_discovery import discover
@@ -36,7 +35,8 @@ SETUP = ("%matplotlib inline\nimport sys\nimport matplotlib\n"
 # What a widget draws: the outputs inside its Output widgets (plots, printed text) and any Image or HTML
 # widget, as text and image data; tracebacks (stderr) are collected apart, so an error never counts as a redraw.
 DRAWN_JS = """cell => {
-    const outs = [...cell.querySelectorAll('.widget-output .jp-OutputArea-output, .widget-image, .widget-html-content')];
+    const outs = [...cell.querySelectorAll(
+        '.widget-output .jp-OutputArea-output, .widget-image, .widget-html-content')];
     const isError = o => o.dataset.mimeType === 'application/vnd.jupyter.stderr';
     const content = o => o.innerText + (o.tagName === 'IMG' ? o.src : '')
         + [...o.querySelectorAll('img')].map(i => i.src).join('|');

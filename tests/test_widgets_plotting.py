@@ -21,7 +21,7 @@ def test_neuron_response_is_the_scalar_recurrence():
 
 @pytest.mark.parametrize("w_h", [0.3, 0.5, 0.8, 0.9, 0.95])
 def test_pulse_memory_matches_geometric_decay(w_h):
-    """With relu and positive weights the pulse's trace is w_h**k: it stays above 10% for floor(log .1 / log w_h) steps."""
+    """With relu and positive weights the pulse's trace is w_h**k: above 10% for floor(log .1 / log w_h) steps."""
     expected = int(np.floor(np.log(0.1) / np.log(w_h) + 1e-12))
     assert widgets.pulse_memory(1.0, w_h, 0.0, activation="relu") == expected
 

@@ -11,7 +11,20 @@
 The files themselves live in `course_utils/datasets/` (`DATA_DIR`), their sources and licences in its README.
 """
 
-from course_utils.data.series import (DATA_DIR, N_TEST, N_TRAIN, N_VALID, Split, Splits, generate_time_series,
-                                      load_sunspots, multi_step_data, seq2seq_data, seq2seq_targets, single_step_data,
-                                      split_series, windows)
+from course_utils.data.series import (
+                                      DATA_DIR,
+                                      N_TEST,
+                                      N_TRAIN,
+                                      N_VALID,
+                                      Split,
+                                      Splits,
+                                      generate_time_series,
+                                      load_sunspots,
+                                      multi_step_data,
+                                      seq2seq_data,
+                                      seq2seq_targets,
+                                      single_step_data,
+                                      split_series,
+                                      windows,
+)
 from course_utils.data.tasks import RecallTask, adding_problem, recall_first_symbol

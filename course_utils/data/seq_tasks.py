@@ -101,6 +101,7 @@ class PaddedCharVocab:
 
     @property
     def V(self):
+        """Number of symbols, padding and markers included."""
         return len(self.symbols)
 
     def __len__(self):

@@ -51,6 +51,8 @@ class Split(NamedTuple):
 
 
 class Splits(NamedTuple):
+    """Train, validation and test parts of one data set, in time order."""
+
     train: Split
     valid: Split
     test: Split

@@ -23,10 +23,6 @@ What a checker compares against (one policy for the course):
   answer; the checkers' tests compare these references with torch instead.
 """
 
-from course_utils.exercises.engine import (
-    Case, ExerciseFailed, Mistake, call_on_copy, check_function, check_gradient_dict, check_number, check_outputs,
-    close,
-)
 from course_utils.exercises.ch01 import check_iterative_forecast, check_naive_forecast, check_rnn_layer, check_rnn_step
 from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rnn_step_backward
 from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
@@ -35,6 +31,17 @@ from course_utils.exercises.ch05 import check_causal_conv, check_output_length, 
 from course_utils.exercises.ch06 import check_nearest_neighbours, check_negative_sampling, check_skipgram_pairs
 from course_utils.exercises.ch07 import check_additive_context, check_dot_product_attention, check_masked_softmax
 from course_utils.exercises.ch08 import check_bits_per_char, check_stream_batches, check_temperature_probs
+from course_utils.exercises.engine import (
+    Case,
+    ExerciseFailed,
+    Mistake,
+    call_on_copy,
+    check_function,
+    check_gradient_dict,
+    check_number,
+    check_outputs,
+    close,
+)
 
 __all__ = [
     "Case", "ExerciseFailed", "Mistake", "call_on_copy", "check_function", "check_gradient_dict", "check_number",

@@ -2,9 +2,8 @@
 
 import numpy as np
 
-from course_utils.layers import rnn
 from course_utils.exercises.engine import Case, Mistake, check_function
-
+from course_utils.layers import rnn
 
 # ---------------------------------------------------------------- chapter 01: the recurrent step
 
@@ -88,9 +87,12 @@ def check_naive_forecast(student_fn):
         Case("a single series, ten steps", (rng.normal(size=(1, 20, 1)), 10)),
     ]
     mistakes = (
-        Mistake(lambda X, k: np.repeat(X[:, 0, :1], k, axis=1), "the naive forecast uses the LAST value, X[:, -1], not the first."),
-        Mistake(lambda X, k: np.repeat(X[:, -2, :1], k, axis=1), "X[:, -1] is the last observed value; you used X[:, -2]."),
-        Mistake(lambda X, k: np.repeat(X.mean(axis=1), k, axis=1), "that is the series mean; the naive forecast is the last value."),
+        Mistake(lambda X, k: np.repeat(X[:, 0, :1], k, axis=1),
+                "the naive forecast uses the LAST value, X[:, -1], not the first."),
+        Mistake(lambda X, k: np.repeat(X[:, -2, :1], k, axis=1),
+                "X[:, -1] is the last observed value; you used X[:, -2]."),
+        Mistake(lambda X, k: np.repeat(X.mean(axis=1), k, axis=1),
+                "that is the series mean; the naive forecast is the last value."),
     )
     return check_function("naive_forecast", student_fn, _naive_reference, cases, mistakes)
 
@@ -111,7 +113,7 @@ def _iterative_reference(predict_next, X, ahead):
 
 
 def check_iterative_forecast(student_fn):
-    """Exercise: `iterative_forecast(predict_next, X, ahead) -> (N, ahead)` with a one-step model fed its own forecasts."""
+    """Exercise: `iterative_forecast(predict_next, X, ahead) -> (N, ahead)`, a one-step model fed its own forecasts."""
     rng = np.random.default_rng(400)
     cases = [
         Case("one step", (_linear_next, rng.normal(size=(3, 8, 1)), 1)),

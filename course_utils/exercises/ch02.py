@@ -2,10 +2,9 @@
 
 import numpy as np
 
+from course_utils.exercises.engine import Case, Mistake, check_gradient_dict
 from course_utils.layers import rnn
 from course_utils.layers.gradients import clip_by_norm, global_norm
-from course_utils.exercises.engine import Case, Mistake, check_gradient_dict
-
 
 # ---------------------------------------------------------------- chapter 02: the backward step
 
@@ -61,7 +60,8 @@ BACKWARD_STEP_MISTAKES = (
     ),
     Mistake(
         lambda dh, x, hp, h, Wx, Wh: {"W_hh": _da(dh, h).T @ hp},
-        "dW_hh = h_prev.T @ da; you computed its transpose, da.T @ h_prev (W_hh[i, j] connects old unit i to new unit j).",
+        "dW_hh = h_prev.T @ da; you computed its transpose, da.T @ h_prev "
+        "(W_hh[i, j] connects old unit i to new unit j).",
     ),
     Mistake(
         lambda dh, x, hp, h, Wx, Wh: {"W_hh": h.T @ _da(dh, h)},
@@ -194,7 +194,8 @@ def check_bptt(student_fn):
 
     dout (N, T, H) is dL/dH_all; returns {"X", "h0", "W_xh", "W_hh", "b_h"} like rnn.rnn_backward.
     """
-    return check_gradient_dict("bptt", student_fn, _bptt_reference, _bptt_cases(), BPTT_MISTAKES, shape_hints=BPTT_SHAPES)
+    return check_gradient_dict("bptt", student_fn, _bptt_reference, _bptt_cases(), BPTT_MISTAKES,
+                               shape_hints=BPTT_SHAPES)
 
 
 # ---------------------------------------------------------------- chapter 02: gradient clipping

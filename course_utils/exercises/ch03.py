@@ -4,7 +4,6 @@ import numpy as np
 
 from course_utils.exercises.engine import Case, Mistake, check_function
 
-
 # ---------------------------------------------------------------- chapter 03: gradients across time
 
 

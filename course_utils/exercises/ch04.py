@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from course_utils.exercises.engine import Case, Mistake, check_function, check_number, check_outputs, read_floats
 from course_utils.layers import gru, lstm
 from course_utils.layers.common import sigmoid
-from course_utils.exercises.engine import Case, Mistake, check_function, check_number, check_outputs, read_floats
 
 
 def _random_gate_params(rng, D, H, gates):

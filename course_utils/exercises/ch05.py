@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from course_utils.layers import conv1d
 from course_utils.exercises.engine import Case, Mistake, check_function, check_number, close
+from course_utils.layers import conv1d
 
 
 def _steps_are_whole(args, got):
@@ -64,7 +64,7 @@ def check_output_length(student_fn):
 
 
 def _plain_conv(X, W, b, dilation, left, right):
-    """Pad `left` and `right` zeros, then torch-style cross-correlation with stride 1: the reference's building block."""
+    """Pad `left` and `right` zeros, then torch-style cross-correlation, stride 1: the reference's building block."""
     out, _ = conv1d.conv1d_forward(np.pad(X, ((0, 0), (left, right), (0, 0))), {"W": W, "b": b}, dilation=dilation)
     return out
 

@@ -6,7 +6,6 @@ import numpy as np
 
 from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_gradient_dict, check_outputs, describe
 
-
 IN_PLACE = ("Build new arrays (v = v / norm) instead of editing the caller's (v /= norm): the caller's "
             "embedding would silently change.")
 

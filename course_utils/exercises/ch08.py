@@ -8,9 +8,14 @@ import math
 import numpy as np
 
 from course_utils.exercises.engine import (
-    Case, ExerciseFailed, Mistake, check_function, check_number, check_outputs, describe,
+    Case,
+    ExerciseFailed,
+    Mistake,
+    check_function,
+    check_number,
+    check_outputs,
+    describe,
 )
-
 
 # ---------------------------------------------------------------- chapter 08: stream batches
 

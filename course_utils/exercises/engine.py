@@ -14,7 +14,8 @@ A `Mistake` is a classic wrong answer with the hint to show when the student's o
 
 import copy
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,6 +28,8 @@ class ExerciseFailed(Exception):
 
 
 class Case(NamedTuple):
+    """One checker case: a label the student reads and the arguments passed to their function."""
+
     label: str
     args: tuple
 
@@ -287,7 +290,8 @@ def check_gradient_dict(name, student_fn, reference, cases, mistakes=(), *, shap
         worst = np.unravel_index(np.argmax(diff), diff.shape)
         raise ExerciseFailed(
             f"{where}: {status}{first!r} differs from the reference (largest gap at index "
-            f"{tuple(map(int, worst))}: expected {expected[first][worst]:.6f}, got {np.asarray(got[first])[worst]:.6f}).\n"
+            f"{tuple(map(int, worst))}: expected {expected[first][worst]:.6f}, "
+            f"got {np.asarray(got[first])[worst]:.6f}).\n"
             "Write the chain rule for that gradient on paper and compare it with your code, factor by factor."
         )
     return _passed(name, cases)

@@ -41,6 +41,7 @@ def draw_all(out_dir="images", names=None, *, dpi=DPI):
 
 
 def main(argv=None):
+    """Command line: `python -m course_utils.figures [names] [--out folder]`."""
     parser = argparse.ArgumentParser(description="Draw the course's figures as PNG files.")
     parser.add_argument("names", nargs="*", help="figures to draw (default: all)")
     parser.add_argument("--out", default="images", help="output folder (default: images)")

@@ -23,7 +23,8 @@ returns a pair, its forward takes the layer's forward function, and its backward
 gradients {"X", "fwd", "bwd"}. tests/test_layer_contract.py lists it as such.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,7 +32,11 @@ from course_utils.layers import gru, lstm, rnn
 from course_utils.layers.common import as_array, is_torch_module
 
 # Which backward pass undoes which forward pass.
-BACKWARD_OF = {rnn.rnn_forward: rnn.rnn_backward, lstm.lstm_forward: lstm.lstm_backward, gru.gru_forward: gru.gru_backward}
+BACKWARD_OF = {
+    rnn.rnn_forward: rnn.rnn_backward,
+    lstm.lstm_forward: lstm.lstm_backward,
+    gru.gru_forward: gru.gru_backward,
+}
 
 
 class BidirectionalCache(NamedTuple):
@@ -77,7 +82,8 @@ def bidirectional_backward(dout, cache, backward_fn=None):
     in its own time order; the top-level "X" is their sum in natural order).
     """
     if not isinstance(cache, BidirectionalCache):
-        raise ValueError(f"cache must be the BidirectionalCache returned by bidirectional_forward, got {type(cache).__name__}")
+        raise ValueError("cache must be the BidirectionalCache returned by bidirectional_forward, "
+                         f"got {type(cache).__name__}")
     if backward_fn is None:
         if cache.forward_fn not in BACKWARD_OF:
             raise ValueError(f"backward_fn is needed: no known backward pass for {cache.forward_fn!r}")

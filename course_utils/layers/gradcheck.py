@@ -68,6 +68,6 @@ def check_gradients(loss, arrays, grads, *, eps=1e-6):
     errors = {}
     for name, analytic in grads.items():
         # Only `name` varies; the other arrays stay as they are. The perturbed value goes in explicitly.
-        numeric = numerical_gradient(lambda value: loss({**arrays, name: value}), arrays[name], eps=eps)
+        numeric = numerical_gradient(lambda value, name=name: loss({**arrays, name: value}), arrays[name], eps=eps)
         errors[name] = rel_error(analytic, numeric)
     return errors

@@ -35,7 +35,6 @@ import numpy as np
 from course_utils._checks import positive_int, shape_error
 from course_utils.layers.common import as_array, as_state, gate_param_shapes, sigmoid
 
-
 # ---------------------------------------------------------------- clipping
 
 

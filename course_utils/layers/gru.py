@@ -37,8 +37,15 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils._checks import positive_int
-from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
-                                       sigmoid, to_numpy)
+from course_utils.layers.common import (
+    as_array,
+    as_output_gradient,
+    as_state,
+    check_single_layer,
+    gate_param_shapes,
+    sigmoid,
+    to_numpy,
+)
 
 FORMS = ("torch", "textbook")
 GATES = ("z", "r", "g")  # our stacking order inside the (., 3H) input matrix

@@ -34,8 +34,15 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils._checks import positive_int, shape_text
-from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
-                                       sigmoid, to_numpy)
+from course_utils.layers.common import (
+    as_array,
+    as_output_gradient,
+    as_state,
+    check_single_layer,
+    gate_param_shapes,
+    sigmoid,
+    to_numpy,
+)
 
 GATES = ("f", "i", "g", "o")  # our stacking order inside the (., 4H) matrices
 TORCH_GATES = ("i", "f", "g", "o")  # the order of the row blocks in torch's weight_ih_l0

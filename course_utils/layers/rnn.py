@@ -23,9 +23,14 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils._checks import positive_int
-from course_utils.layers.common import (as_array, as_output_gradient, as_state, check_single_layer, gate_param_shapes,
-                                       to_numpy)
-
+from course_utils.layers.common import (
+    as_array,
+    as_output_gradient,
+    as_state,
+    check_single_layer,
+    gate_param_shapes,
+    to_numpy,
+)
 
 ACTIVATIONS = {
     "tanh": np.tanh,

@@ -29,7 +29,7 @@ of the contract: word2vec has no torch.nn twin (`models.word2vec_torch` trains t
 SGD).
 """
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,11 +44,11 @@ class Word2VecCache(NamedTuple):
     inputs: np.ndarray  # (N,) centre words (skip-gram) or (N, 2C) context words (CBOW): rows of W_in used
     h: np.ndarray  # (N, D) hidden vectors
     target: np.ndarray  # (N,) the word to predict
-    negatives: Optional[np.ndarray]  # (N, K) noise words, or None for the full softmax
+    negatives: np.ndarray | None  # (N, K) noise words, or None for the full softmax
     W_out: np.ndarray  # (V, D)
-    probs: Optional[np.ndarray]  # (N, V) softmax, full softmax only
-    sig_pos: Optional[np.ndarray]  # (N,) sigma(u_o . h), negative sampling only
-    sig_neg: Optional[np.ndarray]  # (N, K) sigma(u_n . h), negative sampling only
+    probs: np.ndarray | None  # (N, V) softmax, full softmax only
+    sig_pos: np.ndarray | None  # (N,) sigma(u_o . h), negative sampling only
+    sig_neg: np.ndarray | None  # (N, K) sigma(u_n . h), negative sampling only
     V: int
 
 

@@ -26,10 +26,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from course_utils._checks import check_shape, int_ids, positive_int
+from course_utils.data import DATA_DIR
 from course_utils.models import training
 from course_utils.nlp import sampling
 from course_utils.nlp.vocab import CharVocab
-from course_utils.data import DATA_DIR
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 MAX_PRIME = 2000  # characters; a prime is read one step at a time, so keep it short enough to stay interactive

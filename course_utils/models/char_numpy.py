@@ -16,9 +16,9 @@ import numpy as np
 
 from course_utils._checks import positive_int
 from course_utils.layers import gru, lstm
-from course_utils.nlp import sampling
 from course_utils.layers.common import to_numpy
 from course_utils.models.char_model import MAX_PRIME
+from course_utils.nlp import sampling
 from course_utils.nlp.vocab import CharVocab
 
 

@@ -39,8 +39,8 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from course_utils._checks import positive_int
-from course_utils.models import training
 from course_utils.data.seq_tasks import EOS, PAD, SOS
+from course_utils.models import training
 
 ATTENTIONS = (None, "bahdanau", "dot", "general")
 

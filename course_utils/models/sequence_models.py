@@ -195,6 +195,8 @@ ADDING_TEST_SEED = 99_999  # the test set is drawn apart from every training str
 
 
 class AddingResult(NamedTuple):
+    """What `adding_experiment` returns for one model."""
+
     model: LastStateModel  # trained
     mse: float  # on the test set
     seconds: float  # training time

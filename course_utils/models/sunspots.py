@@ -63,5 +63,5 @@ def sunspot_scores(setup=SunspotSetup(), *, seed=42, progress=False):
     for name, model in models.items():
         history = fit(model, *splits.train, *splits.valid, setup.recipe, seed=seed, progress=progress,
                       desc=f"sunspots, {name}, {setup.ahead} ahead")
-        scores[name] = {**score(lambda X: predict(model, X)), "seconds": history.seconds}
+        scores[name] = {**score(lambda X, model=model: predict(model, X)), "seconds": history.seconds}
     return scores

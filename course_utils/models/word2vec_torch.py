@@ -41,7 +41,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -109,7 +109,7 @@ class _Rows(NamedTuple):
 
     center: torch.Tensor
     context: torch.Tensor
-    count: Optional[torch.Tensor]
+    count: torch.Tensor | None
 
 
 def _epoch_rows(ids, sentence_id, keep_prob, window, sg, rng, pad):
@@ -136,7 +136,7 @@ class _Trainer:
     gens: list  # one torch.Generator per worker, for its noise words
     sg: bool
     negative: int  # K: noise words per row (noise="pair"), or their total weight per row (noise="batch")
-    shared_noise: Optional[int]  # M noise words shared by a batch (noise="batch"); None for noise="pair"
+    shared_noise: int | None  # M noise words shared by a batch (noise="batch"); None for noise="pair"
     batch_size: int
     lr0: float
     total_rows: float  # the rows expected in the whole run, for the linear decay of the rate

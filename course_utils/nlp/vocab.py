@@ -22,7 +22,6 @@ import numpy as np
 
 from course_utils._checks import int_ids, positive_int
 
-
 # ---------------------------------------------------------------- words (chapter 06)
 
 
@@ -62,6 +61,7 @@ class Vocabulary:
 
     @classmethod
     def build(cls, sentences, *, min_count=5):
+        """Vocabulary of the words seen at least `min_count` times, most frequent first (ties alphabetical)."""
         positive_int("min_count", min_count)
         _check_sentences(sentences)
         counter = Counter(w for s in sentences for w in s)
@@ -73,6 +73,7 @@ class Vocabulary:
 
     @property
     def V(self):
+        """Number of words."""
         return len(self.words)
 
     def __len__(self):
@@ -137,6 +138,7 @@ class CharVocab:
 
     @property
     def V(self):
+        """Number of characters."""
         return len(self.chars)
 
     def __len__(self):

@@ -10,11 +10,18 @@ ch05 receptive_field_explorer · ch06 neighbours_explorer · ch07 date_attention
 ch08 text_generation_explorer
 """
 
-from course_utils.widgets.ch01 import (SIGNALS, input_signal, neuron_response, pulse_memory, neuron_explorer)
-from course_utils.widgets.ch02 import (truncation_reach, truncation_explorer)
-from course_utils.widgets.ch03 import (gradient_norm_curve, gradient_explorer)
-from course_utils.widgets.ch04 import (EVENTS, gate_signal, gate_response, memory_steps, gate_explorer)
-from course_utils.widgets.ch05 import (DILATION_SCHEDULES, dilation_schedule, receptive_field_explorer)
-from course_utils.widgets.ch06 import (neighbours_html, analogy_html, neighbours_explorer, neighbours_explorer_demo)
-from course_utils.widgets.ch07 import (date_attention_explorer, demo_model, date_attention_explorer_demo)
-from course_utils.widgets.ch08 import (DEMO_CHARS, sample_html, generation_view, activation_html, text_generation_explorer, text_generation_explorer_demo)
+from course_utils.widgets.ch01 import SIGNALS, input_signal, neuron_explorer, neuron_response, pulse_memory
+from course_utils.widgets.ch02 import truncation_explorer, truncation_reach
+from course_utils.widgets.ch03 import gradient_explorer, gradient_norm_curve
+from course_utils.widgets.ch04 import EVENTS, gate_explorer, gate_response, gate_signal, memory_steps
+from course_utils.widgets.ch05 import DILATION_SCHEDULES, dilation_schedule, receptive_field_explorer
+from course_utils.widgets.ch06 import analogy_html, neighbours_explorer, neighbours_explorer_demo, neighbours_html
+from course_utils.widgets.ch07 import date_attention_explorer, date_attention_explorer_demo, demo_model
+from course_utils.widgets.ch08 import (
+    DEMO_CHARS,
+    activation_html,
+    generation_view,
+    sample_html,
+    text_generation_explorer,
+    text_generation_explorer_demo,
+)

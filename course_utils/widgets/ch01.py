@@ -11,7 +11,6 @@ import numpy as np
 
 from course_utils.layers import rnn
 
-
 SIGNALS = ("pulse", "step", "sine", "noise")
 
 

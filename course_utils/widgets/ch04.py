@@ -12,7 +12,6 @@ import numpy as np
 from course_utils._checks import positive_int
 from course_utils.layers import lstm
 
-
 EVENTS = {5: 0.9, 30: -0.6}  # step -> value of the two events worth remembering
 
 

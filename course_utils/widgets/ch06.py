@@ -18,7 +18,8 @@ from course_utils.nlp.embeddings import Embeddings
 
 
 def _table(rows, header):
-    cells = "".join(f"<tr><td>{html.escape(w, quote=False)}</td><td style='text-align:right'>{c:+.3f}</td></tr>" for w, c in rows)
+    cells = "".join(f"<tr><td>{html.escape(w, quote=False)}</td><td style='text-align:right'>{c:+.3f}</td></tr>"
+                    for w, c in rows)
     return f"<table><tr><th>{html.escape(header, quote=False)}</th><th>cosine</th></tr>{cells}</table>"
 
 
