@@ -1,27 +1,36 @@
 """Build the student edition of the notebooks: `python -m course_utils.student notebooks student`.
 
 In the instructor notebooks each exercise's solution sits between two marker lines (nbgrader's
-convention); an optional `### HINT: ...` line inside the block becomes the student's hint:
+convention):
 
     def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):
         ### BEGIN SOLUTION
-        ### HINT: one line: tanh of the two products plus the bias
         return np.tanh(x_t @ W_xh + h_prev @ W_hh + b_h)
         ### END SOLUTION
 
-The student edition replaces the whole block with `raise NotImplementedError("<hint>")` at the
-same indentation and drops every output. Student work is never lost: a manifest remembers the
-hash of every notebook written, and a rebuild skips (and names) any notebook whose contents no
-longer match it -- the student edited it -- unless `force=True`.
+The student edition replaces the whole block with one fixed `raise NotImplementedError(...)` line
+at the same indentation and drops every output. The stub says only that the code is missing: help
+comes in steps the student opens on purpose, in the markdown cell right below the exercise -- a
+collapsed `<details>` block "Nudge", then one "Recipe" -- and, after a wrong answer, in the
+checker's diagnosing hints. `exposure` measures how much of a solution the visible text gives
+away (tests/test_exercise_help.py holds every exercise to it).
+
+Student work is never lost: a manifest remembers the hash of every notebook written, and a rebuild
+skips (and names) any notebook whose contents no longer match it -- the student edited it -- unless
+`force=True`.
 """
 
 import argparse
 import hashlib
 import json
+import keyword
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "### HINT:"
-DEFAULT_HINT = "write your solution here"
+STUB_MESSAGE = "write your code here (stuck? open the Nudge, then the Recipe, below this cell)"
+HELP_STEPS = ("Nudge", "Recipe")
 MANIFEST = ".generated.json"
 
 
@@ -33,16 +42,17 @@ def strip_solutions(source, *, where="cell"):
         if stripped.startswith(BEGIN):
             if block is not None:
                 raise ValueError(f"{where}: '{BEGIN}' inside another solution block")
-            block = {"indent": line[: len(line) - len(line.lstrip())], "hint": DEFAULT_HINT}
+            block = line[: len(line) - len(line.lstrip())]  # the indentation of the stub
         elif stripped.startswith(END):
             if block is None:
                 raise ValueError(f"{where}: '{END}' without a matching '{BEGIN}'")
-            out.append(f"{block['indent']}raise NotImplementedError({block['hint']!r})\n")
+            out.append(f"{block}raise NotImplementedError({STUB_MESSAGE!r})\n")
             block = None
-        elif block is not None:
-            if stripped.startswith(HINT):
-                block["hint"] = stripped[len(HINT):].strip()
-        else:
+        elif stripped.startswith(HINT):
+            # A hint in the stub is read before the student tries: help goes below the exercise instead.
+            raise ValueError(f"{where}: '{HINT}' lines are not used any more; put the help in a markdown cell "
+                             f"below the exercise, as collapsed <details> blocks {' and '.join(HELP_STEPS)}")
+        elif block is None:
             out.append(line)
     if block is not None:
         raise ValueError(f"{where}: '{BEGIN}' without a matching '{END}'")
@@ -55,10 +65,83 @@ def student_notebook(nb, *, name="notebook"):
     for number, cell in enumerate(nb["cells"], start=1):
         if cell["cell_type"] != "code":
             continue
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        cell["source"] = strip_solutions(source, where=f"{name}, cell {number}")
+        cell["source"] = strip_solutions(_source(cell), where=f"{name}, cell {number}")
         cell["outputs"], cell["execution_count"] = [], None
     return nb
+
+
+class Exercise(NamedTuple):
+    """One solution block of an instructor notebook, with what a student sees around it."""
+
+    notebook: str
+    cell: int  # 1-based number of the exercise's code cell
+    solution: str  # the code between the markers
+    given: str  # the cell's code outside the markers: the signature and lines the student gets
+    prompt: str  # the markdown cells right above the exercise
+    help: str  # the markdown cell right below it ("" when the next cell is code)
+
+
+def _source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def exercises(nb, *, name="notebook"):
+    """Every exercise of an instructor notebook dict, in order, as `Exercise` tuples."""
+    cells, found = nb["cells"], []
+    for i, cell in enumerate(cells):
+        source = _source(cell)
+        if cell["cell_type"] != "code" or BEGIN not in source:
+            continue
+        solution, given, inside = [], [], False
+        for line in source.splitlines(keepends=True):
+            stripped = line.strip()
+            if stripped.startswith(BEGIN) or stripped.startswith(END):
+                inside = stripped.startswith(BEGIN)
+            else:
+                (solution if inside else given).append(line)
+        above = []
+        for j in range(i - 1, -1, -1):
+            if cells[j]["cell_type"] != "markdown":
+                break
+            above.insert(0, _source(cells[j]))
+        below = cells[i + 1] if i + 1 < len(cells) and cells[i + 1]["cell_type"] == "markdown" else None
+        found.append(Exercise(name, i + 1, "".join(solution), "".join(given), "\n\n".join(above),
+                              _source(below) if below else ""))
+    return found
+
+
+DETAILS = re.compile(r"<details(?P<attrs>[^>]*)>\s*<summary>(?P<title>.*?)</summary>", re.S)
+TOKEN = re.compile(r"[A-Za-z_]\w*|\d+(?:\.\d+)?(?:e-?\d+)?|\*\*|//|[-+*/@%<>]=?|==|!=")
+CODE_SPAN = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+EXPRESSION = re.compile(r"[-+*/@%=<>]|\w\(|\w\.\w")  # a span that computes, not one that names or gives a shape
+
+
+def help_steps(markdown):
+    """The `<details>` blocks of a markdown text as (title, opens_collapsed) pairs, in order."""
+    return [(m["title"].strip(), "open" not in m["attrs"]) for m in DETAILS.finditer(markdown)]
+
+
+def code_tokens(code):
+    """The distinct names, numbers and operators of Python code (comments dropped), minus keywords."""
+    code = re.sub(r"#[^\n]*", "", code)
+    return {t for t in TOKEN.findall(code) if not keyword.iskeyword(t)}
+
+
+def exposure(exercise, stub_message=STUB_MESSAGE):
+    """Share (0..1) of the solution's own tokens that a student reads before opening any help.
+
+    The solution's tokens are its names, numbers and operators, less those of the code the student is
+    given anyway (the signature). What the student reads first is the stub's message and the code in
+    the prompt that computes something (inline `code` and fenced blocks with an operator, a call or an
+    attribute; names and shapes such as `(N, T, H)` only name things, and the prose and its maths state
+    the task, not the code).
+    """
+    own = code_tokens(exercise.solution) - code_tokens(exercise.given)
+    if not own:
+        return 0.0
+    spans = [span for span in CODE_SPAN.findall(exercise.prompt) if EXPRESSION.search(span)]
+    seen = code_tokens(stub_message) | code_tokens(" ".join(spans))
+    return len(own & seen) / len(own)
 
 
 def _digest(text):

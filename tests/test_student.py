@@ -10,7 +10,6 @@ SOLVED = """import numpy as np
 
 def rnn_step(x, h, W_xh, W_hh, b_h):
     ### BEGIN SOLUTION
-    ### HINT: tanh of the two products plus the bias
     a = x @ W_xh + h @ W_hh + b_h
     return np.tanh(a)
     ### END SOLUTION
@@ -27,17 +26,20 @@ def notebook(*sources):
     return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
-def test_solution_block_becomes_hinted_raise():
+def test_solution_block_becomes_the_fixed_raise():
     out = student.strip_solutions(SOLVED)
     assert "np.tanh" not in out and "BEGIN" not in out and "END SOLUTION" not in out
-    assert "    raise NotImplementedError('tanh of the two products plus the bias')\n" in out
+    assert f"    raise NotImplementedError({student.STUB_MESSAGE!r})\n" in out
     assert out.startswith("import numpy as np") and out.rstrip().endswith("check(rnn_step)")
     compile(out, "student", "exec")  # still valid Python
 
 
-def test_block_without_hint_and_unbalanced_markers():
+def test_hint_lines_are_refused_and_unbalanced_markers():
     src = "x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\n"
-    assert student.strip_solutions(src) == "x = 1\nraise NotImplementedError('write your solution here')\n"
+    assert student.strip_solutions(src) == f"x = 1\nraise NotImplementedError({student.STUB_MESSAGE!r})\n"
+    hinted = "### BEGIN SOLUTION\n### HINT: y = 2\ny = 2\n### END SOLUTION\n"
+    with pytest.raises(ValueError, match="nb, cell 3: '### HINT:' lines are not used any more; put the help"):
+        student.strip_solutions(hinted, where="nb, cell 3")
     with pytest.raises(ValueError, match="without a matching '### END SOLUTION'"):
         student.strip_solutions("### BEGIN SOLUTION\nx = 1\n", where="nb, cell 3")
     with pytest.raises(ValueError, match="nb, cell 3: '### END SOLUTION' without"):
