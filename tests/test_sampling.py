@@ -44,3 +44,47 @@ def test_entropy_bits():
     assert sampling.entropy_bits(np.full(84, 1 / 84)) == pytest.approx(np.log2(84))
     assert sampling.entropy_bits(np.array([0.0, 1.0, 0.0])) == 0.0
     assert sampling.entropy_bits(np.array([0.5, 0.25, 0.25])) == pytest.approx(1.5)
+
+
+def nucleus_by_hand(p, top_p):
+    """Oracle in plain Python: add characters, most likely first (ties: lower index), until the mass reaches top_p."""
+    ranked = sorted(range(len(p)), key=lambda i: (-p[i], i))
+    kept, mass = [], 0.0
+    for i in ranked:
+        kept.append(i)
+        mass += p[i]
+        if mass >= top_p - 1e-12:
+            break
+    q = [p[i] if i in kept else 0.0 for i in range(len(p))]
+    return np.array(q) / sum(q)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("top_p", [0.05, 0.3, 0.5, 0.9, 0.999])
+def test_top_p_keeps_the_smallest_most_likely_set(seed, top_p):
+    logits = np.random.default_rng(seed).normal(size=12) * 2
+    full = sampling.temperature_probs(logits, 0.8)
+    p = sampling.next_char_probs(logits, 0.8, top_p=top_p)
+    np.testing.assert_allclose(p, nucleus_by_hand(full, top_p), rtol=0, atol=1e-15)
+    kept = np.flatnonzero(p)
+    assert full[kept].sum() >= top_p - 1e-12  # enough mass ...
+    assert full[kept].sum() - full[kept].min() < top_p  # ... and no smaller most-likely set would do
+
+
+def test_top_p_exact_sums_ties_and_order_with_top_k():
+    logits = np.log(np.array([0.2, 0.5, 0.3]))
+    assert np.flatnonzero(sampling.next_char_probs(logits, top_p=0.8)).tolist() == [1, 2]  # 0.5 + 0.3 reaches 0.8
+    assert np.flatnonzero(sampling.next_char_probs(logits, top_p=0.81)).tolist() == [0, 1, 2]
+    assert sampling.next_char_probs(logits, top_p=0.4).tolist() == [0, 1, 0]  # the top character alone
+    tied = np.zeros(4)
+    assert sampling.next_char_probs(tied, top_p=0.5).tolist() == [0.5, 0.5, 0, 0]  # ties by lower index
+    np.testing.assert_array_equal(sampling.next_char_probs(logits, 1.3, top_p=1), sampling.next_char_probs(logits, 1.3))
+    # top-k first, then top-p on what it kept: of {0.5, 0.3} renormalised to {0.625, 0.375}, 0.6 keeps one
+    assert sampling.next_char_probs(logits, top_k=2, top_p=0.6).tolist() == [0, 1, 0]
+    assert sampling.next_char_probs(logits, 0, top_p=0.3).tolist() == [0, 1, 0]  # greedy stays greedy
+
+
+@pytest.mark.parametrize("bad", [0, 0.0, -0.1, 1.0001, 2, float("nan"), "0.9", True, [0.5]])
+def test_top_p_outside_zero_one_is_refused(bad):
+    with pytest.raises(ValueError, match=r"top_p must be a number in \(0, 1\], got"):
+        sampling.next_char_probs(np.zeros(3), top_p=bad)
