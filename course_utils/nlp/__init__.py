@@ -5,5 +5,6 @@
 - `embeddings`: `Embeddings` queries (neighbours, similarity, analogies), save and load;
 - `ppmi`: the count-based baseline (PPMI co-occurrences + truncated SVD);
 - `ngram`: uniform, unigram and Witten-Bell n-gram baselines in bits per character;
-- `sampling`: temperature and top-k, the one random draw that torch and numpy generation share.
+- `sampling`: temperature, top-k and top-p, the one random draw that torch and numpy generation share;
+- `char_kinds`: the kind of every character (closing bracket, first of a word, ...), to compare models by kind.
 """
