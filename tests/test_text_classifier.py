@@ -26,6 +26,8 @@ def test_play_lines_and_split():
     train_text = {" ".join(t) for t, _ in split["train"]}
     test_text = {" ".join(t) for t, _ in split["test"]}
     assert train_text.isdisjoint(test_text)  # no play on both sides
+    held_out = tc.test_plays()
+    assert len(held_out) == 12 and {" ".join(tc.play_lines(works[p])[0]) for p in held_out} <= test_text
     assert {label for _, label in split["test"]} == {0, 1, 2}
     two = tc.genre_split(works, lines=2)
     assert len(two["train"]) == len(split["train"]) // 2 and len(two["train"][0][0]) == 14

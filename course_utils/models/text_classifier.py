@@ -57,15 +57,23 @@ def play_lines(body, *, min_words=5):
     return out
 
 
+def test_plays(*, test_every=3):
+    """The plays `genre_split` puts on the test side: every test_every-th play of each genre (in GENRES'
+    order, starting with the second)."""
+    positive_int("test_every", test_every)
+    return [play for plays in GENRES.values() for k, play in enumerate(plays) if k % test_every == 1]
+
+
 def genre_split(works, *, lines=1, test_every=3):
     """{"train": [(tokens, label)], "test": [...]}: examples of `lines` consecutive lines of a play,
-    labelled with its genre. Every test_every-th play of each genre (in GENRES' order, starting with
-    the second) goes to the test side, the others to the training side."""
+    labelled with its genre; the plays of `test_plays(test_every=...)` go to the test side, the others
+    to the training side."""
     split = {"train": [], "test": []}
+    held_out = set(test_plays(test_every=test_every))
     for label, plays in enumerate(GENRES.values()):
-        for k, play in enumerate(plays):
-            side = "test" if k % test_every == 1 else "train"
+        for play in plays:
             body = play_lines(works[play])
+            side = "test" if play in held_out else "train"
             split[side] += [(sum(body[i:i + lines], []), label) for i in range(0, len(body) - lines + 1, lines)]
     return split
 
