@@ -49,6 +49,7 @@ TOPN = 10
 # `gensim_order`, a diagnostic, not an option of the trainer)
 VARIANTS = {
     "ours, batch noise (default)": dict(noise="batch"),
+    "ours, per-pair noise": dict(noise="pair"),
     "ours, gensim's init (init_range=1.0)": dict(init_range=1.0),
     "ours, gensim's init, per-pair noise": dict(init_range=1.0, noise="pair"),
     "ours, gensim's init, gensim's order, batch 32": dict(init_range=1.0, batch_size=32, in_text_order=True),
@@ -149,7 +150,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--words", type=int, default=300)
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS),
+                        default=[name for name in VARIANTS if name != "ours, per-pair noise"])  # the slowest
     args = parser.parse_args(argv)
     try:
         import gensim
