@@ -12,7 +12,7 @@ with 1 worker, so that a seed fixes its run, as `workers=1` does for ours.
 Measure: neighbour agreement. For the `--words` (300) most frequent words of the vocabulary (the two
 trainers build the same one), take each word's 10 nearest words by cosine (itself excluded) in two
 trainings, and count the fraction the two lists share; average over the words. Reported for every pair of
-seeds: gensim vs gensim (how much two gensim seeds agree: the ceiling), ours vs gensim (every seed of ours
+seeds: gensim vs gensim (how much two gensim seeds agree: the level to reach), ours vs gensim (every seed of ours
 against every seed of gensim), and ours vs ours. Our trainer has equal quality in this sense when
 ours-vs-gensim is as high as gensim-vs-gensim. Several of our recipes run (`VARIANTS`), so that the
 effect of one option can be read off the same table, and two diagnostics of what remains:
