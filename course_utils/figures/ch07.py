@@ -310,13 +310,13 @@ def multihead(heads=3):
     _arrow(ax, (x_out + 0.45, 3.35), (x_res - 0.4, 3.35), color=GREEN, lw=2)
     _box(ax, x_res, 3.35, 0.7, 0.6, "out", fc=GREEN, ec=GREEN, fs=FS - 1, color="white")
     _note(ax, x_res, 2.9, "(N, T, D)", ha="center", va="top", fs=FS - 3, color=MUTED)
-    _note(ax, x_cat, 1.6, "(N, T, h·$d_h$)", ha="center", va="top", fs=FS - 3, color=MUTED)
-    _note(ax, 0.3, 6.45, f"multi-head attention, h = {heads} heads of size $d_h$ = D / h", fs=FS, weight="bold")
+    _note(ax, x_cat, 1.6, "(N, T, $n_h d_h$ = D)", ha="center", va="top", fs=FS - 3, color=MUTED)
+    _note(ax, 0.3, 6.45, f"multi-head attention, $n_h$ = {heads} heads of size $d_h = D / n_h$", fs=FS, weight="bold")
     _note(ax, 0.3, 6.05, "each head has its own projections $W^Q_i, W^K_i, W^V_i$ (D, $d_h$), so it can attend to a "
           "different relation", fs=FS - 3, color=MUTED)
     _note(ax, 0.3, 0.75, "parameters: $W^Q, W^K, W^V, W^O$, each (D, D) with all heads side by side: $4D^2$ "
-          "weights + 4D biases, for any h", fs=FS - 3, color=INK)
-    _note(ax, 0.3, 0.35, "self-attention: $X_q = X_k = X_v = X$;  torch: nn.MultiheadAttention(D, h, "
+          "weights + 4D biases, for any $n_h$", fs=FS - 3, color=INK)
+    _note(ax, 0.3, 0.35, "self-attention: $X_q = X_k = X_v = X$;  torch: nn.MultiheadAttention(D, n_h, "
           "batch_first=True)", fs=FS - 3, color=MUTED)
     return fig
 
