@@ -65,6 +65,7 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py
+	$(BIN)/python benchmarks/seq2seq_targets.py
 	$(BIN)/python benchmarks/adding_table.py
 	$(BIN)/python benchmarks/recall_table.py
 	@# gensim is the word2vec benchmark's reference only: installed here, never needed by lab or test
