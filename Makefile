@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet gensim==4.4.0 -c requirements.txt
 	$(BIN)/python benchmarks/word2vec_speed.py
 	$(BIN)/python benchmarks/word2vec_quality.py
+	$(BIN)/python benchmarks/genre_learning_curve.py
 	$(BIN)/python benchmarks/attention_length.py
 	$(BIN)/python benchmarks/char_model.py
 	$(BIN)/python benchmarks/char_seq_length.py
