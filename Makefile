@@ -65,11 +65,14 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py
+	$(BIN)/python benchmarks/seq2seq_targets.py
 	$(BIN)/python benchmarks/adding_table.py
 	$(BIN)/python benchmarks/recall_table.py
 	@# gensim is the word2vec benchmark's reference only: installed here, never needed by lab or test
 	$(BIN)/python -m pip install --quiet gensim==4.4.0 -c requirements.txt
 	$(BIN)/python benchmarks/word2vec_speed.py
+	$(BIN)/python benchmarks/word2vec_quality.py
+	$(BIN)/python benchmarks/genre_learning_curve.py
 	$(BIN)/python benchmarks/attention_length.py
 	$(BIN)/python benchmarks/char_model.py
 	$(BIN)/python benchmarks/char_seq_length.py

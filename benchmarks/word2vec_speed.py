@@ -10,6 +10,7 @@ Trainers:
 - gensim 4.4.0, 2 workers (C inner loops, threads updating shared arrays without locks);
 - ours, noise="batch", 2 workers: the default recipe (noise words shared by a batch, Hogwild threads);
 - ours, noise="batch", 1 worker (deterministic; what the notebook runs);
+- the same with gensim 4's initialisation, W_in ~ U(-1/D, 1/D) (init_range=1.0; ours and the C tool: 0.5);
 - ours, noise="pair", 2 workers: every pair with its own noise words, as the C tool and gensim do.
 
 For each: wall time of the whole call (vocabulary included) and of the training alone, words per
@@ -74,6 +75,8 @@ TRAINERS = {
     "gensim 4.4.0, 2 workers": run_gensim,
     "ours, batch noise, 2 workers": lambda s, e, seed: run_ours(s, e, seed, noise="batch", workers=2),
     "ours, batch noise, 1 worker": lambda s, e, seed: run_ours(s, e, seed, noise="batch", workers=1),
+    "ours, batch noise, 1 worker, gensim's init": lambda s, e, seed: run_ours(s, e, seed, noise="batch", workers=1,
+                                                                             init_range=1.0),
     "ours, per-pair noise, 2 workers": lambda s, e, seed: run_ours(s, e, seed, noise="pair", workers=2),
 }
 

@@ -68,3 +68,10 @@ def test_attention_weights_figure_prints_the_softmax_of_its_scores():
     text = _texts(ch07.attention_weights())
     for a in alpha:
         assert f"{a:.2f}" in text
+
+
+def test_encoder_figure_shows_both_directions_and_the_two_states_the_plain_decoder_gets():
+    text = _texts(ch07.encoder_decoder())
+    for j in range(1, 5):
+        assert rf"$\overrightarrow{{h}}_{j}$" in text and rf"$\overleftarrow{{h}}_{j}$" in text
+    assert r"$s_0 = [\overrightarrow{h}_4;\ \overleftarrow{h}_1]$" in text

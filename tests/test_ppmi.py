@@ -33,7 +33,7 @@ def test_ppmi_equals_its_formula():
                 p_c = C[:, c].sum() ** alpha / np.sum(C.sum(axis=0) ** alpha)
                 pmi = np.log((C[w, c] / total) / (C[w].sum() / total * p_c))
                 assert got[w, c] == pytest.approx(max(pmi, 0.0), abs=1e-12)
-    with pytest.raises(ValueError, match="C must be a square"):
+    with pytest.raises(ValueError, match="M must be a square"):
         ppmi.ppmi(np.ones((2, 3)))
 
 

@@ -239,7 +239,7 @@ def skipgram_network():
         subtitle="“the young king rode to”: centre king; one training pair per context word "
                  "(the, young, rode, to) — the same softmax scores each of them",
         hidden_label=r"$h = v_{king}$", input_label=r"one-hot $x$ (V,)",
-        formula=r"$x\,W_{in} = v_c$ (row lookup)      $s = W_{out}\,v_c$      "
+        formula=r"$x\,W_{in} = v_c$ (row lookup)      $s = v_c\,W_{out}^\top$      "
                 r"$p(o \mid c) = \exp(u_o \cdot v_c)\;/\;\sum_{w=1}^{V} \exp(u_w \cdot v_c)$      "
                 r"loss $= -\log p(o \mid c)$",
         note="the sum in the denominator runs over all V words: every training pair costs O(V)",
@@ -257,7 +257,7 @@ def cbow_network():
         subtitle="“the young ___ rode to”: the 2C = 4 context words' rows of $W_{in}$ are averaged "
                  "(their order is lost: a bag of words), one softmax scores the centre",
         hidden_label=r"$h = \frac{1}{2C}\sum_j v_{w_j}$", input_label=r"mean of one-hots (V,)",
-        formula=r"$h = \bar{x}\,W_{in}$ = mean of the context rows      $s = W_{out}\,h$      "
+        formula=r"$h = \bar{x}\,W_{in}$ = mean of the context rows      $s = h\,W_{out}^\top$      "
                 r"$p(c \mid \mathrm{context}) = \exp(u_c \cdot h)\;/\;\sum_{w=1}^{V} \exp(u_w \cdot h)$",
         note="one prediction per centre word (skip-gram makes 2C): faster per epoch; "
              "skip-gram tends to do better on rare words",

@@ -7,14 +7,14 @@ panel is measured on the course's Shakespeare corpus; the negative-sampling scor
 the analogy figure is a schematic (positions placed by hand), each labelled as such.
 """
 
-from collections import Counter
 from functools import lru_cache
 
 import numpy as np
 from matplotlib.patches import Rectangle
 
 from course_utils.data import shakespeare
-from course_utils.nlp.text import tokenise
+from course_utils.nlp.text import sentences
+from course_utils.nlp.vocab import Vocabulary
 from course_utils.figures.common import (
     BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _note,
@@ -26,9 +26,9 @@ from course_utils.figures.common import (
 
 @lru_cache(maxsize=1)
 def shakespeare_counts():
-    """Word counts of the Shakespeare corpus, most frequent first (lower-cased letters and inner apostrophes)."""
-    counts = Counter(tokenise(shakespeare.text()))
-    return np.array(sorted(counts.values(), reverse=True), dtype=np.float64)
+    """Counts of the trainer's vocabulary (notebook 06's pipeline: `text.sentences`, min_count 5), most frequent
+    first: the words the noise is drawn from."""
+    return Vocabulary.build(sentences(shakespeare.text()), min_count=5).counts.astype(np.float64)
 
 
 def negative_sampling():
@@ -71,7 +71,7 @@ def negative_sampling():
 
 
 def noise_distribution(power=0.75):
-    """The unigram distribution of Shakespeare's words and the noise distribution f(w)^0.75, by rank."""
+    """The unigram distribution of the trainer's vocabulary and the noise distribution f(w)^0.75, by rank."""
     fig, ax = _canvas(12, 5.0)
     counts = shakespeare_counts()
     uni = counts / counts.sum()
@@ -87,15 +87,15 @@ def noise_distribution(power=0.75):
     pa.grid(True, which="major", color=GREY_LIGHT, lw=0.6)
     _note(ax, 0.3, 4.7, f"the noise distribution on Shakespeare: raising counts to the power {power:g}",
           fs=FS, weight="bold")
-    once = counts == 1
+    rare = counts < 20
     x = 7.0
     rows = [
-        ("vocabulary (lower-cased words)", f"V = {len(counts):,}"),
+        ("the trainer's vocabulary (min_count 5)", f"V = {len(counts):,}"),
         ("10 most frequent words", f"{100 * uni[:10].sum():.1f} % of tokens  →  {100 * noise[:10].sum():.1f} % "
                                    "of draws"),
-        (f"the {once.sum():,} words seen once", f"{100 * uni[once].sum():.1f} % of tokens  →  "
-                                                f"{100 * noise[once].sum():.1f} % of draws"),
-        ("most frequent word vs a word seen once", f"{counts[0] / counts[-1]:,.0f}×  →  "
+        (f"the {rare.sum():,} words seen under 20 times", f"{100 * uni[rare].sum():.1f} % of tokens  →  "
+                                                         f"{100 * noise[rare].sum():.1f} % of draws"),
+        ("most frequent word vs the rarest kept", f"{counts[0] / counts[-1]:,.0f}×  →  "
                                                    f"{noise[0] / noise[-1]:,.0f}× as likely"),
     ]
     for k, (label, value) in enumerate(rows):

@@ -26,38 +26,53 @@ from course_utils.figures.common import (
 
 
 def encoder_decoder():
-    """A GRU encoder reads the digits, its last state is the decoder's only view of them (reverse "3 1 4 5")."""
-    fig, ax = _canvas(12.6, 5.1)
-    y, s = 2.5, 0.56
+    """The notebook's bidirectional GRU encoder reads the digits both ways; the plain decoder gets only
+    s_0 = [forward state after the last digit; backward state after the first] (reverse "3 1 4 5")."""
+    fig, ax = _canvas(12.6, 6.0)
+    s = 0.56
+    y_f, y_x, y_b = 4.15, 3.2, 2.25  # forward row, input digits, backward row
     xs_enc = [1.3 + 0.95 * j for j in range(4)]
     xs_dec = [6.9 + 1.05 * t for t in range(5)]
-    _chain(ax, xs_enc, y, size=s, text="", ins=["3", "1", "4", "5"], outs=["", "", "", ""], arrow_len=0.5)
-    for j, x in enumerate(xs_enc, start=1):
-        _note(ax, x, y, f"$h_{j}$", ha="center", fs=FS - 1)
-    _note(ax, xs_enc[0], y + s / 2 + 0.62, "outputs ignored", fs=FS - 3, color=MUTED, va="bottom")
-    # the bottleneck: one vector between the two networks
-    xb = 5.55
-    _arrow(ax, (xs_enc[-1] + s / 2, y), (xb - 0.28, y), color=ORANGE, lw=2.2)
-    ax.add_patch(Rectangle((xb - 0.22, y - 0.75), 0.44, 1.5, fc=ORANGE, ec=RED, lw=2.4, zorder=3))
-    _note(ax, xb, y + 0.95, "$h_T = h_4$", ha="center", fs=FS, va="bottom")
-    _arrow(ax, (xb + 0.24, y), (xs_dec[0] - s / 2, y), color=ORANGE, lw=2.2)
-    _note(ax, xb, y - 0.9, "the bottleneck:\none vector of H numbers,\nwhatever the length T",
-          ha="center", va="top", fs=FS - 2, color=RED)
+    for j, (x, digit) in enumerate(zip(xs_enc, "3145"), start=1):
+        ax.text(x, y_x, digit, ha="center", va="center", fontsize=FS, color=INK)
+        _arrow(ax, (x, y_x + 0.2), (x, y_f - s / 2), color=BLUE)
+        _arrow(ax, (x, y_x - 0.2), (x, y_b + s / 2), color=BLUE)
+        _box(ax, x, y_f, s, s, rf"$\overrightarrow{{h}}_{j}$", fs=FS - 2)
+        _box(ax, x, y_b, s, s, rf"$\overleftarrow{{h}}_{j}$", fc=ORANGE_LIGHT, ec=RED, fs=FS - 2)
+    for a, b in zip(xs_enc, xs_enc[1:]):
+        _arrow(ax, (a + s / 2, y_f), (b - s / 2, y_f), color=ORANGE)  # left to right
+        _arrow(ax, (b - s / 2, y_b), (a + s / 2, y_b), color=RED)  # right to left
+    _note(ax, xs_enc[0] - s / 2 - 0.1, y_f, "→", ha="right", fs=FS, color=ORANGE)
+    _note(ax, xs_enc[0] - s / 2 - 0.1, y_b, "←", ha="right", fs=FS, color=RED)
+    # the bottleneck: one vector between the two networks, made of the two directions' last states
+    xb, yb = 5.55, y_x
+    ax.add_patch(Rectangle((xb - 0.22, yb - 0.75), 0.44, 1.5, fc=ORANGE, ec=RED, lw=2.4, zorder=3))
+    _arrow(ax, (xs_enc[-1] + s / 2, y_f), (xb - 0.24, yb + 0.45), color=ORANGE, lw=2.2)
+    _arrow(ax, None, None, color=RED, lw=2.2, path=[(xs_enc[0], y_b - s / 2), (xs_enc[0], 1.5), (xb - 0.4, 1.5),
+                                                     (xb - 0.24, yb - 0.45)])  # fmt: skip
+    _note(ax, xb, yb + 0.95, r"$s_0 = [\overrightarrow{h}_4;\ \overleftarrow{h}_1]$", ha="center", fs=FS - 1,
+          va="bottom")
+    _arrow(ax, (xb + 0.24, yb), (xs_dec[0] - s / 2, y_x), color=ORANGE, lw=2.2)
+    _note(ax, xb + 0.35, 2.2, "the bottleneck: one vector\nof H numbers, whatever\nthe length T", va="top",
+          fs=FS - 3, color=RED)
     # the decoder, with its own weights
-    _chain(ax, xs_dec, y, size=s, fc=PURPLE_LIGHT, ec=PURPLE, text="",
+    _chain(ax, xs_dec, y_x, size=s, fc=PURPLE_LIGHT, ec=PURPLE, text="",
            ins=["<sos>", "5", "4", "1", "3"], outs=["5", "4", "1", "3", "<eos>"], arrow_len=0.5)
     for t, x in enumerate(xs_dec, start=1):
-        _note(ax, x, y, f"$s_{t}$", ha="center", fs=FS - 1)
+        _note(ax, x, y_x, f"$s_{t}$", ha="center", fs=FS - 1)
     for t in range(4):  # at test time each prediction becomes the next input
         x0, x1 = xs_dec[t] + 0.2, xs_dec[t + 1] - 0.25
-        _arrow(ax, (x0, y + s / 2 + 0.72), (x1, y - s / 2 - 0.72), color=GREEN, lw=1.2, ls=(0, (3, 2)))
-    _note(ax, 2.7, 4.0, "encoder (GRU)", ha="center", fs=FS, weight="bold", color=ORANGE)
-    _note(ax, 9.0, 4.0, "decoder (another GRU)", ha="center", fs=FS, weight="bold", color=PURPLE)
-    _note(ax, 0.3, 4.75, "an encoder–decoder on a toy task: reverse the digits", fs=FS, weight="bold")
-    _note(ax, 6.95, 1.05, "training (teacher forcing): inputs are the TRUE previous tokens", fs=FS - 2, color=BLUE)
-    _note(ax, 6.95, 0.68, "test time: each prediction is fed back as the next input (dashed)", fs=FS - 2,
+        _arrow(ax, (x0, y_x + s / 2 + 0.72), (x1, y_x - s / 2 - 0.72), color=GREEN, lw=1.2, ls=(0, (3, 2)))
+    _note(ax, 2.75, 5.0, "encoder: two GRUs of H/2 units", ha="center", fs=FS, weight="bold", color=ORANGE)
+    _note(ax, 9.0, 5.0, "decoder (another GRU)", ha="center", fs=FS, weight="bold", color=PURPLE)
+    _note(ax, 0.3, 5.65, "an encoder–decoder on a toy task: reverse the digits", fs=FS, weight="bold")
+    _note(ax, 0.3, 1.0, r"$h_j = [\overrightarrow{h}_j;\ \overleftarrow{h}_j]$: character j with both its "
+          "sides (what attention reads);", fs=FS - 3, color=MUTED)
+    _note(ax, 0.3, 0.68, "the plain decoder gets only $s_0$, never the states themselves", fs=FS - 3, color=MUTED)
+    _note(ax, 6.95, 1.25, "training (teacher forcing): inputs are the TRUE previous tokens", fs=FS - 2, color=BLUE)
+    _note(ax, 6.95, 0.88, "test time: each prediction is fed back as the next input (dashed)", fs=FS - 2,
           color=GREEN)
-    _note(ax, 6.95, 0.31, "greedy decoding: take the argmax at each step, stop at <eos>", fs=FS - 2, color=MUTED)
+    _note(ax, 6.95, 0.51, "greedy decoding: take the argmax at each step, stop at <eos>", fs=FS - 2, color=MUTED)
     _note(ax, 0.3, 0.31, "<sos>: start token, <eos>: end token", fs=FS - 3, color=MUTED)
     return fig
 
@@ -295,13 +310,13 @@ def multihead(heads=3):
     _arrow(ax, (x_out + 0.45, 3.35), (x_res - 0.4, 3.35), color=GREEN, lw=2)
     _box(ax, x_res, 3.35, 0.7, 0.6, "out", fc=GREEN, ec=GREEN, fs=FS - 1, color="white")
     _note(ax, x_res, 2.9, "(N, T, D)", ha="center", va="top", fs=FS - 3, color=MUTED)
-    _note(ax, x_cat, 1.6, "(N, T, h·$d_h$)", ha="center", va="top", fs=FS - 3, color=MUTED)
-    _note(ax, 0.3, 6.45, f"multi-head attention, h = {heads} heads of size $d_h$ = D / h", fs=FS, weight="bold")
+    _note(ax, x_cat, 1.6, "(N, T, $n_h d_h$ = D)", ha="center", va="top", fs=FS - 3, color=MUTED)
+    _note(ax, 0.3, 6.45, f"multi-head attention, $n_h$ = {heads} heads of size $d_h = D / n_h$", fs=FS, weight="bold")
     _note(ax, 0.3, 6.05, "each head has its own projections $W^Q_i, W^K_i, W^V_i$ (D, $d_h$), so it can attend to a "
           "different relation", fs=FS - 3, color=MUTED)
     _note(ax, 0.3, 0.75, "parameters: $W^Q, W^K, W^V, W^O$, each (D, D) with all heads side by side: $4D^2$ "
-          "weights + 4D biases, for any h", fs=FS - 3, color=INK)
-    _note(ax, 0.3, 0.35, "self-attention: $X_q = X_k = X_v = X$;  torch: nn.MultiheadAttention(D, h, "
+          "weights + 4D biases, for any $n_h$", fs=FS - 3, color=INK)
+    _note(ax, 0.3, 0.35, "self-attention: $X_q = X_k = X_v = X$;  torch: nn.MultiheadAttention(D, n_h, "
           "batch_first=True)", fs=FS - 3, color=MUTED)
     return fig
 

@@ -2,7 +2,8 @@
 
 - The bottleneck: train an encoder-decoder with and without attention on digit reversal, inputs of
   every length from 1 to `max_len`, with the same budget; then score both at each length, inside
-  the training range and beyond it (`fit_reversal`, `scores_by_length`).
+  the training range and beyond it (`fit_reversal`, `scores_by_length`), and where in the string a
+  model errs (`position_accuracy`). `BAHDANAU_FIG2` holds the published curves to compare with.
 - The date task: a Luong "general" model from any human-written date to ISO (`fit_dates`), scored
   on held-out dates; `score_unpadded` decodes every input without padding, to see whether a
   model's answer depends on how much padding its batch happened to have; `date_alignment` returns a
@@ -20,11 +21,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from course_utils._checks import positive_int
 from course_utils.data import seq_tasks
 from course_utils.models import seq2seq, training
 from course_utils.seed import scoped
 
 NOTEBOOK_RECIPE = training.Recipe(epochs=5, batch_size=128, max_lr=1e-2, clip_norm=1.0)
+
+# Bahdanau et al. (2015), Fig. 2: BLEU by source-sentence length on English->French, read off the plot
+# (approximate, two readings per curve). The number in each name is the longest training sentence (words).
+BAHDANAU_FIG2 = {  # model -> ((sentence length, BLEU), ...)
+    "RNNenc-50": ((20, 22.0), (50, 10.0)),
+    "RNNsearch-50": ((20, 27.0), (50, 27.0)),
+    "RNNsearch-30": ((30, 22.0), (50, 11.0)),
+}
 
 
 @dataclass(frozen=True)
@@ -61,14 +71,30 @@ def fit_reversal(attention, setup=ReversalSetup(), *, seed=0, progress=True):
     return model, history
 
 
+def _reversal_test_set(length, n, seed):
+    """The n fresh test strings of exactly `length` digits that scores_by_length uses (seed + length)."""
+    vocab = seq_tasks.digit_vocab()
+    pairs = seq_tasks.reversal_pairs(n, min_len=length, max_len=length, seed=seed + length)
+    return seq_tasks.encode_pairs(pairs, vocab, vocab), vocab
+
+
 def scores_by_length(model, lengths, *, n=300, seed=100):
     """{length: seq2seq.Scores} on n fresh reversal strings of exactly that length each."""
-    vocab = seq_tasks.digit_vocab()
     table = {}
     for length in lengths:
-        pairs = seq_tasks.reversal_pairs(n, min_len=length, max_len=length, seed=seed + length)
-        table[length] = seq2seq.score(model, seq_tasks.encode_pairs(pairs, vocab, vocab), vocab)
+        dataset, vocab = _reversal_test_set(length, n, seed)
+        table[length] = seq2seq.score(model, dataset, vocab)
     return table
+
+
+def position_accuracy(model, length, *, n=300, seed=100):
+    """(length,) share of the n test strings of `length` digits (those of scores_by_length) whose greedy answer
+    has the right digit at each output position. Output position i is input position length - 1 - i: position 0
+    writes the input's last digit, position length - 1 its first."""
+    length = positive_int("length", length)
+    dataset, _ = _reversal_test_set(length, n, seed)
+    tokens, _ = seq2seq.predict(model, dataset)  # (n, Ty)
+    return (tokens[:, :length] == dataset.tgt[:, :length]).mean(axis=0)
 
 
 def date_sets(n_train, *, n_test=2000, seed=0):
@@ -79,11 +105,15 @@ def date_sets(n_train, *, n_test=2000, seed=0):
     return train, test, src_vocab, tgt_vocab
 
 
-def fit_dates(setup=DateSetup(), *, attention="general", mask_padding=True, seed=0, progress=True):
-    """(model, history): a model trained on the date task; validation loss on the 2,000 test dates after each epoch."""
+def fit_dates(setup=DateSetup(), *, attention="general", mask_padding=True, bidirectional=True, seed=0,
+              progress=True):
+    """(model, history): a model trained on the date task; validation loss on the 2,000 test dates after each epoch.
+
+    bidirectional=False gives the encoder one left-to-right GRU of H units instead of two halves."""
     train, test, src_vocab, tgt_vocab = date_sets(setup.n_train, seed=seed)
     config = seq2seq.Seq2SeqConfig(len(src_vocab), len(tgt_vocab), embed=setup.embed, hidden=setup.hidden,
-                                   attention=attention, mask_padding=mask_padding)  # fmt: skip
+                                   attention=attention, mask_padding=mask_padding,
+                                   bidirectional=bidirectional)  # fmt: skip
     with scoped(seed):
         model = seq2seq.Seq2Seq(config)
         history = seq2seq.fit(model, train, test, setup.recipe, seed=seed, progress=progress)

@@ -8,9 +8,19 @@ DIFFERENT plays, so a model cannot win by memorising character names.
     tokens (N, T) -> nn.Embedding (V + 1, D) -> bidirectional nn.LSTM -> mean over real words -> dense -> 3 classes
 
 Index 0 is padding; word i of the embeddings' vocabulary is index i + 1. `embedding_init` chooses the
-input layer: "random" (trained from scratch), "frozen" (our word2vec vectors, not updated) or
-"fine-tuned" (our vectors as the starting point, updated with the rest). The classifier's random
-starting weights come from torch's global generator: seed it before building one (the constructor does not).
+input layer's starting rows, every one of them with the same norm sqrt(D) / 2, so that the conditions
+differ in what the rows say and not in their scale:
+
+- "random": Gaussian directions, trained with the rest (learning from scratch);
+- "frozen": our word2vec vectors, not updated;
+- "fine-tuned": our word2vec vectors as the starting point, updated with the rest;
+- "shuffled": the same pretrained rows given to the wrong words (a random permutation), not updated --
+  the control that separates what the vectors mean from how they are distributed.
+
+The bidirectional LSTM reads packed sequences (`pack_padded_sequence`), so neither direction ever
+reads a padding position: a padded line gets the same output as the same line unpadded. The random
+starting weights (and the permutation of "shuffled") come from torch's global generator: seed it
+before building a classifier (the constructor does not).
 """
 
 import numpy as np
@@ -47,15 +57,23 @@ def play_lines(body, *, min_words=5):
     return out
 
 
+def test_plays(*, test_every=3):
+    """The plays `genre_split` puts on the test side: every test_every-th play of each genre (in GENRES'
+    order, starting with the second)."""
+    positive_int("test_every", test_every)
+    return [play for plays in GENRES.values() for k, play in enumerate(plays) if k % test_every == 1]
+
+
 def genre_split(works, *, lines=1, test_every=3):
     """{"train": [(tokens, label)], "test": [...]}: examples of `lines` consecutive lines of a play,
-    labelled with its genre. Every test_every-th play of each genre (in GENRES' order, starting with
-    the second) goes to the test side, the others to the training side."""
+    labelled with its genre; the plays of `test_plays(test_every=...)` go to the test side, the others
+    to the training side."""
     split = {"train": [], "test": []}
+    held_out = set(test_plays(test_every=test_every))
     for label, plays in enumerate(GENRES.values()):
-        for k, play in enumerate(plays):
-            side = "test" if k % test_every == 1 else "train"
+        for play in plays:
             body = play_lines(works[play])
+            side = "test" if play in held_out else "train"
             split[side] += [(sum(body[i:i + lines], []), label) for i in range(0, len(body) - lines + 1, lines)]
     return split
 
@@ -72,24 +90,34 @@ def encode_lines(examples, vocab_index, max_len=12):
 class EmbeddingLSTMClassifier(nn.Module):
     """Embedding -> bidirectional LSTM -> mean of the states at real (non-padding) words -> dense."""
 
+    INITS = ("random", "frozen", "fine-tuned", "shuffled")
+
     def __init__(self, vectors, n_classes, hidden=32, *, embedding_init="frozen"):
         super().__init__()
-        if embedding_init not in ("random", "frozen", "fine-tuned"):
-            raise ValueError(f"embedding_init must be 'random', 'frozen' or 'fine-tuned', got {embedding_init!r}")
+        if embedding_init not in self.INITS:
+            raise ValueError(f"embedding_init must be one of {self.INITS}, got {embedding_init!r}")
+        vectors = np.asarray(vectors, dtype=np.float64)
+        if vectors.ndim != 2 or not np.all(np.linalg.norm(vectors, axis=1) > 0):
+            raise ValueError(f"vectors must be a (V, D) array of non-zero rows, got shape {vectors.shape}")
         n_classes, hidden = positive_int("n_classes", n_classes), positive_int("hidden", hidden)
         V, D = vectors.shape
         self.embedding = nn.Embedding(V + 1, D, padding_idx=0)
-        if embedding_init != "random":
-            with torch.no_grad():
-                unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)  # comparable scale to N(0, 1)/sqrt(D)
-                self.embedding.weight[1:] = torch.as_tensor(unit * np.sqrt(D) / 2, dtype=torch.float32)
-        self.embedding.weight.requires_grad_(embedding_init != "frozen")
         self.lstm = nn.LSTM(D, hidden, batch_first=True, bidirectional=True)
-        self.out = nn.Linear(2 * hidden, n_classes)
+        self.out = nn.Linear(2 * hidden, n_classes)  # drawn before the rows: every init gets the same LSTM and dense
+        with torch.no_grad():
+            rows = torch.randn(V, D, dtype=torch.float64) if embedding_init == "random" else torch.from_numpy(vectors)
+            if embedding_init == "shuffled":
+                rows = rows[torch.randperm(V)]  # pretrained vectors, each given to another word
+            rows = rows / rows.norm(dim=1, keepdim=True) * (np.sqrt(D) / 2)  # (V, D), every row of norm sqrt(D) / 2
+            self.embedding.weight[1:] = rows.float()
+        self.embedding.weight.requires_grad_(embedding_init in ("random", "fine-tuned"))
 
-    def forward(self, X):  # X (N, T) int64, 0 = padding
+    def forward(self, X):  # X (N, T) int64, 0 = padding (real words first, padding after them)
         mask = (X != 0).float()[:, :, None]  # (N, T, 1)
-        states, _ = self.lstm(self.embedding(X))  # (N, T, 2H)
+        lengths = (X != 0).sum(1).clamp(min=1).cpu()  # a line with no known word reads one zero vector
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(X), lengths, batch_first=True, enforce_sorted=False)
+        states, _ = nn.utils.rnn.pad_packed_sequence(self.lstm(packed)[0], batch_first=True,
+                                                     total_length=X.shape[1])  # (N, T, 2H), 0 past each length
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1)  # (N, 2H)
         return self.out(pooled)
 
@@ -110,3 +138,29 @@ def train_and_score(model, X_train, y_train, X_test, y_test, *, epochs=15, batch
     with torch.no_grad():
         pred = model(torch.from_numpy(X_test)).argmax(1).numpy()
     return float(np.mean(pred == y_test))
+
+
+def epochs_for(n_lines, *, batch_size=32, min_epochs=10, min_steps=300):
+    """Epochs for a training set of n_lines: at least min_epochs, and at least min_steps mini-batches in all
+    (so that a small labelled set is not also a short optimisation)."""
+    batches = -(-positive_int("n_lines", n_lines) // positive_int("batch_size", batch_size))
+    return max(min_epochs, -(-min_steps // batches))
+
+
+def learning_curve(vectors, X_pool, y_pool, X_test, y_test, *, sizes, seeds, inits, hidden=32):
+    """{(init, size): [test accuracy per seed]}: for each seed, `size` lines drawn without replacement from
+    the pool (X_pool (N, T), y_pool (N,)), a classifier with `embedding_init=init` built after
+    torch.manual_seed(seed) (every init starts from the same LSTM weights), trained `epochs_for(size)` epochs."""
+    if len(X_pool) != len(y_pool) or any(positive_int("size", n) > len(X_pool) for n in sizes):
+        raise ValueError(f"sizes must be at most the pool's {len(X_pool)} lines (y_pool {len(y_pool)}), got {sizes}")
+    scores = {}
+    for size in sizes:
+        for seed in seeds:
+            idx = np.random.default_rng(seed).choice(len(X_pool), size, replace=False)
+            for init in inits:
+                torch.manual_seed(seed)
+                model = EmbeddingLSTMClassifier(vectors, int(y_pool.max()) + 1, hidden, embedding_init=init)
+                acc = train_and_score(model, X_pool[idx], y_pool[idx], X_test, y_test, epochs=epochs_for(size),
+                                      seed=seed)
+                scores.setdefault((init, size), []).append(acc)
+    return scores

@@ -1,20 +1,25 @@
 """The count-based baseline: a PPMI co-occurrence matrix reduced by truncated SVD.
 
-Instead of predicting contexts, count them. C[w, c] is how often word c occurs within `window`
-positions of word w (same sentence). Raw counts are dominated by frequent words ("the" is near
-everything), so each cell becomes positive pointwise mutual information,
+Instead of predicting contexts, count them. M[w, o] = #(w, o) is how often word o occurs within `window`
+positions of word w (same sentence); M, not C, because chapter 06 uses C for the window. Raw counts are
+dominated by frequent words ("the" is near everything), so each cell becomes positive pointwise mutual information,
 
-    PMI(w, c)  = log( P(w, c) / (P(w) P_a(c)) )        P(w, c) = C[w, c] / sum(C)
-    PPMI(w, c) = max(PMI(w, c), 0)                     (0 where C[w, c] = 0)
+    PMI(w, o)  = log( P(w, o) / (P(w) P_a(o)) )        P(w, o) = M[w, o] / sum(M)
+    PPMI(w, o) = max(PMI(w, o), 0)                     (0 where M[w, o] = 0)
 
-with P(w) = row sums / sum(C) and the context distribution smoothed like word2vec's noise,
-P_a(c) = colsum(c)^a / sum colsum^a, a = 0.75 (Levy, Goldberg and Dagan 2015: it lowers the PMI of
+with P(w) = row sums / sum(M) and the context distribution smoothed like word2vec's noise,
+P_a(o) = colsum(o)^a / sum colsum^a, a = 0.75 (Levy, Goldberg and Dagan 2015: it lowers the PMI of
 rare contexts, which plain PMI overrates). The (V, V) PPMI matrix is then cut to D dimensions by a
 truncated SVD, PPMI ~ U_D S_D V_D^T, and the word vectors are the rows of U_D S_D^p (p = 0.5).
 
 `truncated_svd` is the randomized algorithm of Halko, Martinsson and Tropp (2011): project onto a
 random (V, D + oversample) subspace, sharpen it with a few power iterations, and take the exact SVD
 of the small projected matrix. It costs O(V^2 D) instead of O(V^3).
+
+The matrices here are dense (V, V) arrays: simple, and fine for a few thousand words (chapter 06 keeps
+the 3,505 words seen at least 20 times). That limit is this implementation's, not the method's: the counts
+are sparse (most word pairs never meet), and a sparse matrix with a sparse truncated SVD
+(`scipy.sparse.linalg.svds`) scales to large vocabularies, as in Levy, Goldberg and Dagan (2015).
 """
 
 import numpy as np
@@ -26,27 +31,27 @@ from course_utils.nlp.vocab import Vocabulary
 
 
 def cooccurrence_matrix(ids, V, window, *, sentence_id=None, dtype=np.float32):
-    """(V, V) counts C[w, c] of word c within `window` positions of word w (symmetric)."""
+    """(V, V) counts M[w, o] = #(w, o) of word o within `window` positions of word w (symmetric)."""
     ids = int_ids("ids", ids, V)
     center, context = text.window_pairs(ids, window, sentence_id=sentence_id)
     codes, counts = np.unique(center * V + context, return_counts=True)
-    C = np.zeros((V, V), dtype=dtype)
-    C[codes // V, codes % V] = counts
-    return C
+    M = np.zeros((V, V), dtype=dtype)
+    M[codes // V, codes % V] = counts
+    return M
 
 
-def ppmi(C, *, alpha=0.75):
+def ppmi(M, *, alpha=0.75):
     """(V, V) PPMI of a co-occurrence count matrix, contexts smoothed with power alpha (1 = plain PMI)."""
-    C = np.asarray(C)
-    if C.ndim != 2 or C.shape[0] != C.shape[1] or np.any(C < 0) or C.sum() == 0:
-        raise ValueError(f"C must be a square (V, V) matrix of non-negative counts, not all zero; got shape {C.shape}")
-    total = C.sum(dtype=np.float64)
-    p_w = C.sum(axis=1, dtype=np.float64) / total  # (V,)
-    col = C.sum(axis=0, dtype=np.float64) ** alpha
+    M = np.asarray(M)
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or np.any(M < 0) or M.sum() == 0:
+        raise ValueError(f"M must be a square (V, V) matrix of non-negative counts, not all zero; got shape {M.shape}")
+    total = M.sum(dtype=np.float64)
+    p_w = M.sum(axis=1, dtype=np.float64) / total  # (V,)
+    col = M.sum(axis=0, dtype=np.float64) ** alpha
     p_c = col / col.sum()  # (V,)
-    with np.errstate(divide="ignore"):  # log 0 = -inf where C = 0: clipped to 0 below
-        pmi = np.log(C / total) - np.log(p_w)[:, None].astype(C.dtype) - np.log(p_c)[None, :].astype(C.dtype)
-    return np.maximum(pmi, 0).astype(C.dtype)
+    with np.errstate(divide="ignore"):  # log 0 = -inf where M = 0: clipped to 0 below
+        pmi = np.log(M / total) - np.log(p_w)[:, None].astype(M.dtype) - np.log(p_c)[None, :].astype(M.dtype)
+    return np.maximum(pmi, 0).astype(M.dtype)
 
 
 def truncated_svd(M, k, *, seed=0, n_iter=4, oversample=10):
@@ -72,6 +77,6 @@ def ppmi_svd_embeddings(sentences, *, dim=100, window=5, min_count=5, alpha=0.75
     the sentences with min_count when None)."""
     vocab = Vocabulary.build(sentences, min_count=min_count) if vocab is None else vocab
     ids, sentence_id = vocab.encode_corpus(sentences)
-    C = cooccurrence_matrix(ids, vocab.V, window, sentence_id=sentence_id)
-    U, S, _ = truncated_svd(ppmi(C, alpha=alpha), dim, seed=seed)
+    M = cooccurrence_matrix(ids, vocab.V, window, sentence_id=sentence_id)
+    U, S, _ = truncated_svd(ppmi(M, alpha=alpha), dim, seed=seed)
     return Embeddings(vocab, U * S ** power)
