@@ -26,14 +26,18 @@ SOLUTIONS = {
     "check_naive_forecast": ch01.good_naive,
     "check_iterative_forecast": ch01.good_iterative,
     "check_rnn_step_backward": ch02.good_step_backward,
+    "check_numerical_gradient": ch02.make_numerical_gradient(),
     "check_bptt": ch02.make_bptt(),
     "check_clip_by_norm": ch02.good_clip,
     "check_scalar_gradient": ch03.good_scalar_gradient,
     "check_step_jacobian": ch03.good_step_jacobian,
     "check_jacobian_to_end": ch03.good_jacobian_to_end,
+    "check_gradient_reach": ch03.good_reach,
     "check_lstm_step": ch04.make_lstm_step(),
     "check_gru_step": ch04.make_gru_step(),
     "check_parameter_count": ch04.good_count,
+    "check_set_forget_bias": ch04.make_set_forget_bias(),
+    "check_conv_matrix": ch05.good_conv_matrix,
     "check_output_length": ch05.good_length,
     "check_causal_conv": ch05.good_causal_loops,
     "check_receptive_field": ch05.good_field,
@@ -50,7 +54,7 @@ SOLUTIONS = {
 
 
 def test_every_checker_has_a_solution_here():
-    assert len(CHECKERS) == 25  # four in chapter 01, three in each other chapter
+    assert len(CHECKERS) == 29  # four in chapters 01-05, three in each other chapter
     assert sorted(SOLUTIONS) == sorted(CHECKERS)
 
 

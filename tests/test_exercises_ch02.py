@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from checker_asserts import fails_with
+from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
 from course_utils.exercises import ch02 as ex_ch02
@@ -172,3 +172,79 @@ def test_clip_reference_keeps_direction_and_caps_norm():
         assert cosine == pytest.approx(1.0)
         if np.linalg.norm(before) <= max_norm:
             assert np.allclose(before, after)
+
+
+# ---- a centred finite difference --------------------------------------------------------------
+
+
+def make_numerical_gradient(*, difference="centred", restore="fresh"):
+    """A student's finite-difference loop, with switches for the classic mistakes.
+
+    difference: "centred", "forward" ((f(x+eps) - f(x)) / eps), "backward" ((f(x) - f(x-eps)) / eps) or
+    "over_eps" (centred, divided by eps only);
+    restore: "fresh" (a new copy per evaluation), "saved" (edit x in place, put the saved entry back),
+    "never" (perturb one copy, never put it back), "caller" (edit the caller's array, never put it back).
+    """
+
+    def numerical_gradient(f, x, eps=1e-6):
+        grad = np.zeros_like(x, dtype=float)
+        work = x if restore in ("saved", "caller") else np.array(x, dtype=float)
+        for i in np.ndindex(x.shape):
+            if restore == "fresh":
+                up, down = work.copy(), work.copy()
+                up[i] += eps
+                down[i] -= eps
+                f_up, f_down = f(up), f(down)
+            else:
+                old = work[i]
+                work[i] = old + eps
+                f_up = f(work)
+                work[i] = old - eps
+                f_down = f(work)
+                if restore == "saved":
+                    work[i] = old
+            if difference == "forward":
+                grad[i] = (f_up - f(x)) / eps
+            elif difference == "backward":
+                grad[i] = (f(x) - f_down) / eps
+            elif difference == "over_eps":
+                grad[i] = (f_up - f_down) / eps
+            else:
+                grad[i] = (f_up - f_down) / (2 * eps)
+        return grad
+
+    return numerical_gradient
+
+
+def test_numerical_gradient_accepts_an_in_place_edit_that_restores_the_entry(capsys):
+    accepts(ex.check_numerical_gradient, make_numerical_gradient(restore="saved"), capsys)
+
+
+def test_numerical_gradient_reference_is_the_exact_gradient():
+    """The checker's reference is the analytic gradient; torch autograd must agree with it."""
+    torch = pytest.importorskip("torch")
+    for case in ex_ch02._fd_cases():
+        f, x, _ = case.args
+        t = torch.tensor(x, requires_grad=True)
+        v = t.reshape(-1)
+        value = ((torch.from_numpy(f.w) * torch.sin(t)).sum() + (torch.from_numpy(f.a) * t).sum() ** 2
+                 + v @ torch.from_numpy(f.A) @ v / 2)
+        value.backward()
+        assert float(value.detach()) == pytest.approx(f(x), rel=1e-12)
+        assert np.allclose(t.grad.numpy(), ex_ch02._fd_reference(*case.args), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "wrong,fragments",
+    [
+        (make_numerical_gradient(difference="forward"), ["one-sided difference", "eps**2"]),
+        (make_numerical_gradient(difference="backward"), ["backward) difference"]),
+        (make_numerical_gradient(difference="over_eps"), ["twice the gradient", "2 * eps"]),
+        (make_numerical_gradient(restore="never"), ["must be put back", "shifted by -eps"]),
+        (make_numerical_gradient(restore="caller"), ["changed its input arrays in place", "put it back with `=`"]),
+        (lambda f, x, eps=1e-6: make_numerical_gradient()(f, x, eps).ravel(), ["wrong shape", "x's shape"]),
+        (lambda f, x, eps=1e-6: make_numerical_gradient()(f, x, eps) + 1e-3, ["values differ", "ONE entry"]),
+    ],
+)
+def test_numerical_gradient_diagnoses(wrong, fragments):
+    fails_with(ex.check_numerical_gradient, wrong, *fragments)

@@ -116,3 +116,59 @@ def test_jacobian_to_end_reference_matches_the_package():
     np.testing.assert_allclose(ex_ch03._to_end_reference(J), gradients.jacobians_to_end(X, params)[0], rtol=1e-12)
     a = gradients.preactivations(X, params)[0, 2]
     np.testing.assert_allclose(ex_ch03._step_jacobian_reference(a, params["W_hh"]), J[2], rtol=1e-12)
+
+
+# ---- how far back a gradient reaches ----------------------------------------------------------
+
+
+def good_reach(g, Q, fraction):
+    start = np.linalg.norm(g)
+    for k in range(1, len(Q)):
+        if np.linalg.norm(g @ Q[k]) < fraction * start:
+            return k - 1
+    return len(Q) - 1
+
+
+def test_reach_reference_against_a_plain_loop_on_jacobians_of_a_real_layer():
+    """On Q from gradients.jacobians_to_end of a tanh layer the reference equals an independent plain loop."""
+    rng = np.random.default_rng(0)
+    params = {"W_xh": rng.normal(size=(2, 4)), "W_hh": gradients.recurrent_weights(4, 0.9, seed=0), "b_h": np.zeros(4)}
+    Q = gradients.jacobians_to_end(rng.normal(size=(1, 30, 2)), params)[0]
+    g = rng.normal(size=4)
+    for fraction in (0.9, 0.5, 0.1, 1e-3, 1e-12):
+        assert ex_ch03._reach_reference(g, Q, fraction) == good_reach(g, Q, fraction)
+    assert ex_ch03._reach_reference(g, Q, 1e-12) == 30 > ex_ch03._reach_reference(g, Q, 0.1)
+
+
+def test_reach_cases_tell_every_mistake_apart():
+    """Each mistake gives a wrong answer on some case, at which no earlier mistake gives the same answer."""
+    cases = ex_ch03._reach_cases()
+    mistakes = ex_ch03.REACH_MISTAKES
+    for j, mistake in enumerate(mistakes):
+        assert any(mistake.wrong(*c.args) != ex_ch03._reach_reference(*c.args)
+                   and all(m.wrong(*c.args) != mistake.wrong(*c.args) for m in mistakes[:j]) for c in cases), j
+
+
+def absolute_reach(g, Q, fraction):
+    """The reach against the line `fraction` itself, not `fraction * ||g||`."""
+    for k in range(1, len(Q)):
+        if np.linalg.norm(g @ Q[k]) < fraction:
+            return k - 1
+    return len(Q) - 1
+
+
+@pytest.mark.parametrize(
+    "wrong,fragments",
+    [
+        (lambda g, Q, f: good_reach(g, np.transpose(Q, (0, 2, 1)), f), ["g @ Q[k]", "not Q[k] @ g"]),
+        (lambda g, Q, f: sum(np.linalg.norm(g @ Q[k]) >= f * np.linalg.norm(g) for k in range(1, len(Q))),
+         ["FIRST fall"]),
+        (lambda g, Q, f: good_reach(g, Q, f) + 1, ["off by one", "BELOW the line"]),
+        (absolute_reach, ["fraction * ||g||"]),
+        (lambda g, Q, f: good_reach(g, Q, f) + 0.5, ["whole number"]),
+        (lambda g, Q, f: 2 * good_reach(g, Q, f) + 7, ["expected 2, got 11", "stopping at the first k below"]),
+        (lambda g, Q, f: [good_reach(g, Q, f)], ["expected a whole number"]),
+    ],
+)
+def test_reach_diagnoses(wrong, fragments):
+    fails_with(ex.check_gradient_reach, wrong, *fragments)

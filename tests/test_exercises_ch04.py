@@ -207,3 +207,70 @@ def test_every_mistake_is_told_apart_from_the_reference():
                    for c in lstm_cases)
     for mistake in ex_ch04.GRU_MISTAKES:
         assert any(not np.allclose(mistake.wrong(*c.args), ex_ch04._gru_reference(*c.args)) for c in gru_cases)
+
+
+# ---- the forget bias of nn.LSTM -------------------------------------------------------------
+
+
+def make_set_forget_bias(*, rows=lambda H: slice(H, 2 * H), split="ih", grad=False, replace=False):
+    """A student's set_forget_bias, with switches for the classic mistakes.
+
+    rows: the block set (of 4H rows); split: "ih" (value in bias_ih, 0 in bias_hh), "half" (value / 2 in each),
+    "both" (value in each), "ih_only" (bias_hh left alone); grad=True edits without torch.no_grad();
+    replace=True swaps in new Parameter objects.
+    """
+
+    def set_forget_bias(lstm, value):
+        H = lstm.hidden_size
+        if replace:
+            b = lstm.bias_ih_l0.detach().clone()
+            b[rows(H)] = value
+            lstm.bias_ih_l0 = torch.nn.Parameter(b)
+            with torch.no_grad():
+                lstm.bias_hh_l0[rows(H)] = 0.0
+            return
+        values = {"ih": (value, 0.0), "half": (value / 2, value / 2), "both": (value, value),
+                  "ih_only": (value, None)}[split]
+        with torch.enable_grad() if grad else torch.no_grad():
+            for bias, v in zip((lstm.bias_ih_l0, lstm.bias_hh_l0), values):
+                if v is not None:
+                    bias[rows(H)] = v
+
+    return set_forget_bias
+
+
+def test_set_forget_bias_accepts_half_in_each_vector(capsys):
+    accepts(ex.check_set_forget_bias, make_set_forget_bias(split="half"), capsys)
+
+
+def test_set_forget_bias_reference_matches_the_forget_gate_of_torch():
+    """After a correct edit, torch's LSTM cell has forget gate sigmoid(x W_if + h W_hf + value) in every unit."""
+    lstm_layer = torch.nn.LSTM(2, 3, batch_first=True)
+    make_set_forget_bias()(lstm_layer, 4.0)
+    x, h0, c0 = torch.randn(5, 1, 2), torch.zeros(1, 5, 3), torch.ones(1, 5, 3)
+    with torch.no_grad():
+        _, (_, c1) = lstm_layer(x, (h0, c0))
+        W_ih, b = lstm_layer.weight_ih_l0, lstm_layer.bias_ih_l0 + lstm_layer.bias_hh_l0
+        gates = x[:, 0] @ W_ih.T + b                                    # h0 = 0: no recurrent term
+        i, f, g = torch.sigmoid(gates[:, :3]), torch.sigmoid(gates[:, 3:6]), torch.tanh(gates[:, 6:9])
+        assert torch.allclose(c1[0], f * c0[0] + i * g, atol=1e-6)
+        assert torch.allclose(b[3:6], torch.full((3,), 4.0))
+
+
+@pytest.mark.parametrize(
+    "wrong,fragments",
+    [
+        (make_set_forget_bias(rows=lambda H: slice(0, H)), ["i gate's block", "SECOND block, rows H:2H"]),
+        (make_set_forget_bias(rows=lambda H: slice(3 * H, 4 * H)), ["o gate's block", "last quarter"]),
+        (make_set_forget_bias(rows=lambda H: slice(0, 4 * H)), ["every gate's bias"]),
+        (make_set_forget_bias(split="both"), ["SUM bias_ih_l0 + bias_hh_l0", "2 * value"]),
+        (make_set_forget_bias(split="ih_only"), ["still holds its random start", "Set that block of bias_hh_l0 to 0"]),
+        (make_set_forget_bias(grad=True), ["raised RuntimeError", "torch.no_grad()"]),
+        (make_set_forget_bias(replace=True), ["replaced the Parameter bias_ih_l0"]),
+        (lambda lstm_layer, value: torch.nn.init.zeros_(lstm_layer.weight_hh_l0), ["weight_hh_l0 changed"]),
+        (make_set_forget_bias(rows=lambda H: slice(H, H + 1)), ["should be", "block by block"]),
+    ],
+)
+def test_set_forget_bias_diagnoses(wrong, fragments):
+    fails_with(ex.check_set_forget_bias, wrong, *fragments)
+

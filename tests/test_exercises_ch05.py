@@ -212,3 +212,51 @@ def test_every_mistake_is_told_apart_from_the_reference():
         assert any(mistake.wrong(*c) != good_length(*c) for c in length_cases)
     for mistake in ex_ch05.CAUSAL_MISTAKES:
         assert any(not np.allclose(mistake.wrong(*c.args), good_causal_loops(*c.args)) for c in ex_ch05._cases_causal())
+
+
+# ---- a convolution is a matrix ----------------------------------------------------------------
+
+
+def good_conv_matrix(w, T):
+    K = len(w)
+    M = np.zeros((T - K + 1, T))
+    for t in range(T - K + 1):
+        M[t, t:t + K] = w
+    return M
+
+
+def test_conv_matrix_reference_equals_torch_conv1d():
+    rng = np.random.default_rng(3)
+    for K, T in [(3, 8), (1, 4), (4, 4), (5, 12)]:
+        w, x = rng.normal(size=K), rng.normal(size=T)
+        M = ex_ch05._conv_matrix_reference(w, T)
+        out = F.conv1d(torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None])[0, 0].numpy()
+        assert M.shape == (T - K + 1, T)
+        assert np.allclose(M @ x, out, atol=1e-12)
+
+
+def _flipped(w, T):
+    return good_conv_matrix(w[::-1], T)
+
+
+def _all_rows(w, T):
+    M = np.zeros((T, T))
+    for t in range(T):
+        taps = w[:T - t]
+        M[t, t:t + len(taps)] = taps
+    return M
+
+
+@pytest.mark.parametrize(
+    "wrong,fragments",
+    [
+        (_flipped, ["kernel is flipped", "cross-correlation"]),
+        (_all_rows, ["only T - K + 1 outputs"]),
+        (lambda w, T: good_conv_matrix(w, T)[:-1], ["one row short"]),
+        (lambda w, T: good_conv_matrix(w, T).T, ["that is the transpose"]),
+        (lambda w, T: np.zeros((T - len(w) + 2, T)), ["wrong shape", "(T - K + 1, T)"]),
+        (lambda w, T: 2 * good_conv_matrix(w, T), ["values differ", "Row t of M"]),
+    ],
+)
+def test_conv_matrix_diagnoses(wrong, fragments):
+    fails_with(ex.check_conv_matrix, wrong, *fragments)

@@ -24,10 +24,20 @@ What a checker compares against (one policy for the course):
 """
 
 from course_utils.exercises.ch01 import check_iterative_forecast, check_naive_forecast, check_rnn_layer, check_rnn_step
-from course_utils.exercises.ch02 import check_bptt, check_clip_by_norm, check_rnn_step_backward
-from course_utils.exercises.ch03 import check_jacobian_to_end, check_scalar_gradient, check_step_jacobian
-from course_utils.exercises.ch04 import check_gru_step, check_lstm_step, check_parameter_count
-from course_utils.exercises.ch05 import check_causal_conv, check_output_length, check_receptive_field
+from course_utils.exercises.ch02 import (
+    check_bptt,
+    check_clip_by_norm,
+    check_numerical_gradient,
+    check_rnn_step_backward,
+)
+from course_utils.exercises.ch03 import (
+    check_gradient_reach,
+    check_jacobian_to_end,
+    check_scalar_gradient,
+    check_step_jacobian,
+)
+from course_utils.exercises.ch04 import check_gru_step, check_lstm_step, check_parameter_count, check_set_forget_bias
+from course_utils.exercises.ch05 import check_causal_conv, check_conv_matrix, check_output_length, check_receptive_field
 from course_utils.exercises.ch06 import check_nearest_neighbours, check_negative_sampling, check_skipgram_pairs
 from course_utils.exercises.ch07 import check_additive_context, check_dot_product_attention, check_masked_softmax
 from course_utils.exercises.ch08 import check_bits_per_char, check_stream_batches, check_temperature_probs
@@ -47,10 +57,10 @@ __all__ = [
     "Case", "ExerciseFailed", "Mistake", "call_on_copy", "check_function", "check_gradient_dict", "check_number",
     "check_outputs", "close",
     "check_rnn_step", "check_rnn_layer", "check_naive_forecast", "check_iterative_forecast",
-    "check_rnn_step_backward", "check_bptt", "check_clip_by_norm",
-    "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end",
-    "check_lstm_step", "check_gru_step", "check_parameter_count",
-    "check_output_length", "check_causal_conv", "check_receptive_field",
+    "check_rnn_step_backward", "check_numerical_gradient", "check_bptt", "check_clip_by_norm",
+    "check_scalar_gradient", "check_step_jacobian", "check_jacobian_to_end", "check_gradient_reach",
+    "check_lstm_step", "check_gru_step", "check_set_forget_bias", "check_parameter_count",
+    "check_conv_matrix", "check_output_length", "check_causal_conv", "check_receptive_field",
     "check_skipgram_pairs", "check_negative_sampling", "check_nearest_neighbours",
     "check_masked_softmax", "check_additive_context", "check_dot_product_attention",
     "check_stream_batches", "check_temperature_probs", "check_bits_per_char",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from course_utils.exercises.engine import Case, Mistake, check_gradient_dict
+from course_utils.exercises.engine import Case, Mistake, check_function, check_gradient_dict
 from course_utils.layers import rnn
 from course_utils.layers.gradients import clip_by_norm, global_norm
 
@@ -248,3 +248,100 @@ CLIP_MISTAKES = (
 def check_clip_by_norm(student_fn):
     """Exercise: `clip_by_norm(grads, max_norm) -> dict`: scale every array by min(1, max_norm / global norm)."""
     return check_gradient_dict("clip_by_norm", student_fn, _clip_reference, _clip_cases(), CLIP_MISTAKES)
+
+
+# ---------------------------------------------------------------- chapter 02: a centred finite difference
+
+
+class _Smooth:
+    """A scalar test function with its exact gradient: f(x) = sum(w * sin(x)) + (a . x)**2 + x . A x / 2.
+
+    The squared and quadratic terms couple the entries, so an entry perturbed and never restored shows up
+    in the next entries' differences; `grad` is the analytic gradient (the checker's reference).
+    """
+
+    def __init__(self, shape, seed):
+        rng = np.random.default_rng(seed)
+        self.w, self.a = rng.normal(size=shape), rng.normal(size=shape) / 2
+        B = rng.normal(size=(int(np.prod(shape)),) * 2)
+        self.A = B + B.T
+
+    def __deepcopy__(self, memo):
+        return self  # never changed: the checker's copy of a case may share it (and compare it by identity)
+
+    def __call__(self, x):
+        """f(x) for x of the test shape; a float."""
+        v = x.reshape(-1)
+        return float(np.sum(self.w * np.sin(x)) + np.sum(self.a * x) ** 2 + v @ self.A @ v / 2)
+
+    def grad(self, x):
+        """The exact gradient at x, shape of x."""
+        return self.w * np.cos(x) + 2 * np.sum(self.a * x) * self.a + (self.A @ x.reshape(-1)).reshape(x.shape)
+
+
+def _fd_cases():
+    cases = []
+    for seed, (shape, eps) in enumerate([((3,), 1e-3), ((2, 3), 1e-3), ((1,), 1e-4), ((4,), 1e-6)]):
+        f = _Smooth(shape, 800 + seed)
+        x = np.random.default_rng(810 + seed).normal(size=shape)
+        label = f"x of shape {shape}, eps = {eps:g}" + (" (the default)" if eps == 1e-6 else "")
+        cases.append(Case(label, (f, x, eps)))
+    return cases
+
+
+def _fd_reference(f, x, eps):
+    return f.grad(x)
+
+
+def _each_entry(x, eps, difference):
+    """grad[i] = difference(x_plus, x_minus) for each entry i, with x_plus/x_minus fresh copies of x."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += eps
+        down[i] -= eps
+        grad[i] = difference(up, down)
+    return grad
+
+
+def _never_restored(f, x, eps):
+    """The loop that perturbs one shared copy of x and never puts the entry back (each ends at x[i] - eps)."""
+    x, grad = x.copy(), np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += eps
+        up = f(x)
+        x[i] -= 2 * eps
+        grad[i] = (up - f(x)) / (2 * eps)
+    return grad
+
+
+FD_MISTAKES = (
+    Mistake(lambda f, x, eps: _each_entry(x, eps, lambda up, down: (f(up) - f(x)) / eps),
+            "that is a one-sided difference (f(x + eps) - f(x)) / eps: its error shrinks only like eps. "
+            "Step both ways, f(x + eps) and f(x - eps): the error of the centred difference shrinks like eps**2."),
+    Mistake(lambda f, x, eps: _each_entry(x, eps, lambda up, down: (f(x) - f(down)) / eps),
+            "that is a one-sided (backward) difference (f(x) - f(x - eps)) / eps: its error shrinks only like eps. "
+            "Use both f(x + eps) and f(x - eps)."),
+    Mistake(lambda f, x, eps: _each_entry(x, eps, lambda up, down: (f(up) - f(down)) / eps),
+            "your values are twice the gradient: x + eps and x - eps are 2 * eps apart, so divide by 2 * eps."),
+    Mistake(_never_restored,
+            "each entry you perturb must be put back before the next one: the later entries were measured at a "
+            "point shifted by -eps. Save the old value and restore it (or perturb a fresh copy each time)."),
+)
+
+FD_IN_PLACE = ("the caller's x must come back exactly as it was. Perturb a copy of x, or save the old entry and "
+               "put it back with `=` (adding and subtracting eps does not always give back the same float).")
+
+
+def check_numerical_gradient(student_fn):
+    """Exercise: `numerical_gradient(f, x, eps=1e-6) -> grad` of x's shape, the centred finite difference.
+
+    grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every index i of x (any shape); checked against
+    the exact gradient of smooth test functions, so a one-sided difference fails where eps is large.
+    """
+    return check_function(
+        "numerical_gradient", student_fn, _fd_reference, _fd_cases(), FD_MISTAKES, atol=1e-5, in_place=FD_IN_PLACE,
+        shape_hint="Return one number per entry of x: an array of x's shape (np.zeros_like(x) to start).",
+        advice="Perturb ONE entry at a time (np.ndindex(x.shape) visits every index of an array of any shape), "
+               "evaluate f on both sides, and divide the difference by 2 * eps.",
+    )

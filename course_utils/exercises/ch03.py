@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from course_utils.exercises.engine import Case, Mistake, check_function
+from course_utils.exercises.engine import Case, Mistake, check_function, check_number
 
 # ---------------------------------------------------------------- chapter 03: gradients across time
 
@@ -113,3 +113,96 @@ def check_jacobian_to_end(student_fn):
     )
     short = _one_short(lambda J: J.shape, "Q[0] must be the identity (zero steps back), so Q has T + 1 matrices.")
     return check_function("jacobian_to_end", student_fn, _to_end_reference, cases, mistakes, diagnose=short)
+
+
+# ---------------------------------------------------------------- chapter 03: how far back a gradient reaches
+
+
+def _norms_back(g, Q):
+    """||g @ Q[k]|| for k = 0..T: the size of the gradient g (H,) sent k steps back through Q (T+1, H, H)."""
+    return np.array([np.linalg.norm(g @ Qk) for Qk in Q])
+
+
+def _reach_reference(g, Q, fraction):
+    """The largest k such that every ||g @ Q[j]||, j = 0..k, is at least fraction * ||g||; T when it never falls."""
+    norms = _norms_back(g, Q)
+    reach = 0
+    while reach + 1 < len(norms) and norms[reach + 1] >= fraction * norms[0]:
+        reach += 1
+    return reach
+
+
+def _reach_cases():
+    """Q[k] with a chosen size ||g @ Q[k]|| = size[k] * ||g||, so that the curve falls, recovers and falls again.
+
+    Each Q[k] (k >= 1) is a random non-symmetric matrix rescaled to that size: Q[k] @ g has other norms.
+    """
+    specs = [  # (H, ||g||, sizes for k = 1..T, fraction, label)
+        (3, 3.0, [0.9, 0.6, 0.2, 0.5, 0.3, 0.1, 0.05], 0.25, "the norm dips below, recovers, then fades"),
+        (2, 0.2, [1.2, 0.8, 1.5], 0.5, "never falls below: the reach is T"),
+        (4, 1.0, [0.05, 2.0, 2.0], 0.1, "falls below at the first step back"),
+        (3, 2.0, [0.7, 0.4, 0.45, 0.35, 0.25, 0.5, 0.1, 0.05], 0.3, "a longer curve that wobbles"),
+        (2, 1.0, [], 0.5, "T = 0: no step back"),
+    ]
+    cases = []
+    for seed, (H, g_norm, sizes, fraction, label) in enumerate(specs):
+        rng = np.random.default_rng(900 + seed)
+        g = rng.normal(size=H)
+        g *= g_norm / np.linalg.norm(g)
+        Q = [np.eye(H)]
+        for size in sizes:
+            A = np.eye(H) + 1.5 * rng.normal(size=(H, H))
+            Q.append(A * size * g_norm / np.linalg.norm(g @ A))
+        cases.append(Case(f"H = {H}, T = {len(sizes)}, fraction = {fraction} ({label})", (g, np.array(Q), fraction)))
+    return cases
+
+
+def _count_above(g, Q, fraction):
+    norms = _norms_back(g, Q)
+    return int(np.sum(norms[1:] >= fraction * norms[0]))
+
+
+def _first_below(g, Q, fraction):
+    return _reach_reference(g, Q, fraction) + 1
+
+
+def _absolute_reach(g, Q, fraction):
+    norms = _norms_back(g, Q)
+    reach = 0
+    while reach + 1 < len(norms) and norms[reach + 1] >= fraction:
+        reach += 1
+    return reach
+
+
+REACH_MISTAKES = (
+    Mistake(lambda g, Q, f: _reach_reference(g, np.transpose(Q, (0, 2, 1)), f),
+            "g is a row vector: the gradient k steps back is g @ Q[k] (dL/dh_T times dh_T/dh_(T-k)), "
+            "not Q[k] @ g."),
+    Mistake(_count_above,
+            "you counted every k where the norm is above the line, but the reach stops at the FIRST fall: "
+            "once the gradient has dropped below, a later recovery does not count."),
+    Mistake(_first_below,
+            "off by one: that is the first k where the norm is already BELOW the line. The reach is the last k "
+            "before it, the number of steps the gradient survives."),
+    Mistake(_absolute_reach,
+            "compare with a fraction of the START, fraction * ||g|| (k = 0), not with the fraction itself."),
+)
+
+
+def check_gradient_reach(student_fn):
+    """Exercise: `gradient_reach(g, Q, fraction) -> int`, how many steps back the gradient g (H,) stays large.
+
+    With Q (T+1, H, H), Q[k] = dh_T/dh_(T-k): the largest k such that ||g @ Q[j]|| >= fraction * ||g|| for
+    every j = 0..k (T when it never falls below).
+    """
+
+    def whole(args, got):
+        if not float(got).is_integer():
+            return f"a number of steps is a whole number, got {got!r}.\nCount the steps with an int."
+        return None
+
+    return check_number(
+        "gradient_reach", student_fn, _reach_reference, _reach_cases(), REACH_MISTAKES, diagnose=whole,
+        advice="Compute the norm of g @ Q[k] for k = 0, 1, ..., T, then count how many steps back it stays at or "
+               "above fraction times the first norm, stopping at the first k below.",
+    )

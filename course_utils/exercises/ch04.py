@@ -2,7 +2,16 @@
 
 import numpy as np
 
-from course_utils.exercises.engine import Case, Mistake, check_function, check_number, check_outputs, read_floats
+from course_utils.exercises.engine import (
+    Case,
+    ExerciseFailed,
+    Mistake,
+    call_on_copy,
+    check_function,
+    check_number,
+    check_outputs,
+    read_floats,
+)
 from course_utils.layers import gru, lstm
 from course_utils.layers.common import sigmoid
 
@@ -214,3 +223,104 @@ def check_parameter_count(student_fn):
         advice="List every array of one gate with its shape -- W_x (D, H), W_h (H, H), b (H,) -- add up their "
                "sizes, then multiply by the number of gates (rnn 1, lstm 4, gru 3).",
     )
+
+
+# ---------------------------------------------------------------- chapter 04: the forget bias of nn.LSTM
+
+TORCH_GATES = ("i", "f", "g", "o")  # the order of torch's four blocks in weight_*_l0 and bias_*_l0
+
+
+def _lstm_arrays(layer):
+    """Every parameter of a one-layer nn.LSTM as a numpy array: {"weight_ih_l0": (4H, D), ..., "bias_hh_l0": (4H,)}."""
+    return {name: value.detach().numpy().copy() for name, value in layer.named_parameters()}
+
+
+def _forget_bias_cases():
+    import torch
+
+    cases = []
+    for seed, (D, H, value) in enumerate([(3, 4, 1.0), (2, 1, 5.0), (1, 3, -2.0), (4, 6, 0.0)]):
+        torch.manual_seed(1000 + seed)
+        cases.append(Case(f"D={D}, H={H}, value={value}", (torch.nn.LSTM(D, H, batch_first=True), value)))
+    return cases
+
+
+def _forget_mistake(before, after, H, value):
+    """The classic wrong edit that explains `after` (the arrays after the student's call), or None."""
+    b_sum = after["bias_ih_l0"] + after["bias_hh_l0"]
+    old_sum = before["bias_ih_l0"] + before["bias_hh_l0"]
+    block = {gate: slice(j * H, (j + 1) * H) for j, gate in enumerate(TORCH_GATES)}
+    changed = [gate for gate in TORCH_GATES if not np.allclose(b_sum[block[gate]], old_sum[block[gate]])]
+    if changed and all(np.allclose(b_sum[block[gate]], value) for gate in TORCH_GATES):
+        return "you set every gate's bias. Only the forget gate's block, rows H:2H, should change."
+    for gate, where in (("i", "the first quarter, rows 0:H"), ("o", "the last quarter, rows 3H:4H"),
+                        ("g", "the third quarter, rows 2H:3H")):
+        if changed == [gate] and np.allclose(b_sum[block[gate]], value):
+            return (f"you changed the {gate} gate's block ({where}). torch packs the gates as (i, f, g, o): "
+                    "the forget gate is the SECOND block, rows H:2H.")
+    f = block["f"]
+    if np.allclose(b_sum[f], 2 * value) and value != 0:
+        return ("the effective forget bias is the SUM bias_ih_l0 + bias_hh_l0, and you made it 2 * value. "
+                "Put value in one vector and 0 in the other (or value / 2 in each).")
+    for name, other in (("bias_ih_l0", "bias_hh_l0"), ("bias_hh_l0", "bias_ih_l0")):
+        if np.allclose(after[name][f], value) and np.allclose(after[other][f], before[other][f]):
+            return (f"{name}[H:2H] is value, but {other}[H:2H] still holds its random start, and the gate adds "
+                    f"the two: the effective bias is value + {other}[H:2H]. Set that block of {other} to 0.")
+    return None
+
+
+def check_set_forget_bias(student_fn):
+    """Exercise: `set_forget_bias(lstm, value)`: make the forget gate's effective bias of a torch nn.LSTM equal value.
+
+    torch packs the gates (i, f, g, o) in bias_ih_l0 and bias_hh_l0 (4H,), whose sum is the effective bias; the
+    forget block is rows H:2H. The edit is in place (the same Parameter objects), other gates and weights untouched.
+    """
+    import torch
+
+    name = "set_forget_bias"
+
+    def run(layer, value):  # the student's edit, on the checker's copy; returns the copy and its Parameter ids
+        ids = {key: id(p) for key, p in layer.named_parameters()}
+        student_fn(layer, value)
+        return layer, ids
+
+    def crash_hint(err):
+        if isinstance(err, RuntimeError) and "leaf Variable" in str(err):
+            return ("autograd refuses an in-place edit of a parameter that requires grad: make the edit inside "
+                    "`with torch.no_grad():`.")
+        return None
+
+    cases = _forget_bias_cases()
+    for number, case in enumerate(cases, start=1):
+        where = f"{name}, case {number} of {len(cases)} ({case.label})"
+        original, value = case.args
+        H = original.hidden_size
+        before = _lstm_arrays(original)
+        layer, ids = call_on_copy(name, where, run, case.args, crash_hint=crash_hint)
+        if not isinstance(layer, torch.nn.LSTM):
+            raise ExerciseFailed(f"{where}: the layer is no longer an nn.LSTM.")
+        replaced = [key for key, p in layer.named_parameters() if id(p) != ids[key]]
+        if replaced:
+            raise ExerciseFailed(f"{where}: you replaced the Parameter {replaced[0]} by a new one.\n"
+                                 "Hint: edit the existing tensor in place (an optimizer built before keeps the old "
+                                 "one): assign into a slice of it inside `with torch.no_grad():`.")
+        after = _lstm_arrays(layer)
+        for key in ("weight_ih_l0", "weight_hh_l0"):
+            if not np.array_equal(after[key], before[key]):
+                raise ExerciseFailed(f"{where}: {key} changed.\nHint: only the biases should change.")
+        want = before["bias_ih_l0"] + before["bias_hh_l0"]
+        want[H:2 * H] = value
+        got = after["bias_ih_l0"] + after["bias_hh_l0"]
+        others = np.r_[0:H, 2 * H:4 * H]
+        if (np.allclose(got, want, rtol=0, atol=1e-6)
+                and all(np.array_equal(after[k][others], before[k][others]) for k in ("bias_ih_l0", "bias_hh_l0"))):
+            continue
+        hint = _forget_mistake(before, after, H, value)
+        if hint:
+            raise ExerciseFailed(f"{where}: not quite.\nHint: {hint}")
+        raise ExerciseFailed(
+            f"{where}: the effective bias (bias_ih_l0 + bias_hh_l0) of the forget gate should be {value} in every "
+            f"unit and every other entry of both vectors unchanged; got forget block {got[H:2 * H].round(4)}.\n"
+            "Print the two vectors before and after your call and compare them block by block.")
+    print(f"\u2713 {name}: all {len(cases)} cases match the reference. Well done!")
+    return True

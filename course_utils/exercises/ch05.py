@@ -167,3 +167,60 @@ def check_receptive_field(student_fn):
         advice="Walk down from one output: each layer adds (k - 1) * d steps further into the past. Start from 1 "
         "(the output's own step) and add every layer's reach.",
     )
+
+
+# ---------------------------------------------------------------- chapter 05: a convolution is a matrix
+
+
+def _conv_matrix_reference(w, T):
+    """Column j of M is the layer's output for the unit input e_j: (K,), T -> (T - K + 1, T)."""
+    K = len(w)
+    out, _ = conv1d.conv1d_forward(np.eye(T)[:, :, None], {"W": np.asarray(w, float).reshape(K, 1, 1),
+                                                            "b": np.zeros(1)})
+    return out[:, :, 0].T
+
+
+def _banded(w, T, rows):
+    """M[t, t + k] = w[k] for t < rows, clipped at the right edge: the windows run past the end when rows > T-K+1."""
+    M = np.zeros((rows, T))
+    for t in range(rows):
+        for k, wk in enumerate(w):
+            if t + k < T:
+                M[t, t + k] = wk
+    return M
+
+
+CONV_MATRIX_MISTAKES = (
+    Mistake(lambda w, T: _banded(w[::-1], T, T - len(w) + 1),
+            "your kernel is flipped: that is the textbook convolution. Like torch, the layer computes a "
+            "cross-correlation: out[t] = sum_k w[k] * x[t + k], so row t holds w in its own order from column t."),
+    Mistake(lambda w, T: _banded(w, T, T),
+            "one row per output, and there are only T - K + 1 outputs: a window of K must fit inside x "
+            "(no padding), so the last K - 1 rows you built reach past the end."),
+    Mistake(lambda w, T: _banded(w, T, T - len(w)) if T > len(w) else None,
+            "one row short: a window of K fits in T - K + 1 positions (the first position counts too)."),
+    Mistake(lambda w, T: _banded(w, T, T - len(w) + 1).T,
+            "that is the transpose: M @ x must give the T - K + 1 outputs, so M has shape (T - K + 1, T), "
+            "one ROW per output."),
+)
+
+
+def check_conv_matrix(student_fn):
+    """Exercise: `conv_matrix(w, T) -> M (T - K + 1, T)` with M @ x equal to conv1d's output for x (T,), kernel w (K,).
+
+    One input and one output channel, stride 1, no padding; out[t] = sum_k w[k] x[t + k] (cross-correlation).
+    """
+    rng = np.random.default_rng(1100)
+    cases = [
+        Case("K = 3, T = 8", (rng.normal(size=3), 8)),
+        Case("K = 2, T = 5", (rng.normal(size=2), 5)),
+        Case("K = 1, T = 4 (a 1-tap kernel scales x)", (rng.normal(size=1), 4)),
+        Case("K = T = 4 (one output)", (rng.normal(size=4), 4)),
+        Case("K = 5, T = 12", (rng.normal(size=5), 12)),
+    ]
+    return check_function(
+        "conv_matrix", student_fn, _conv_matrix_reference, cases, CONV_MATRIX_MISTAKES,
+        shape_hint="M has one row per output and one column per input step: (T - K + 1, T).",
+        advice="Row t of M is the window that produces out[t]: it multiplies x[t], ..., x[t + K - 1] by "
+               "w[0], ..., w[K - 1]; every other entry of the row is 0.",
+    )
