@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/seq2seq_targets.py
 	$(BIN)/python benchmarks/adding_table.py
 	$(BIN)/python benchmarks/recall_table.py
+	$(BIN)/python benchmarks/stacking_dropout.py
 	@# gensim is the word2vec benchmark's reference only: installed here, never needed by lab or test
 	$(BIN)/python -m pip install --quiet gensim==4.4.0 -c requirements.txt
 	$(BIN)/python benchmarks/word2vec_speed.py

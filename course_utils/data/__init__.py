@@ -21,10 +21,13 @@ from course_utils.data.series import (
                                       generate_time_series,
                                       load_sunspots,
                                       multi_step_data,
+                                      phase_features,
                                       seq2seq_data,
                                       seq2seq_targets,
+                                      series_parameters,
                                       single_step_data,
                                       split_series,
+                                      vector_to_sequence_data,
                                       windows,
 )
 from course_utils.data.tasks import RecallTask, adding_problem, recall_first_symbol

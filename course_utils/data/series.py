@@ -7,6 +7,8 @@ Shapes are batch-first: a batch of series is `(N, T, 1)` (N series, T time steps
   (7,000 / 2,000 / 1,000 of 10,000 series).
 - `single_step_data`, `multi_step_data` and `seq2seq_targets` build the three forecasting targets.
 - `load_sunspots` and `windows` give a real series (monthly sunspot numbers) and its sliding windows.
+- `series_parameters`, `phase_features` and `vector_to_sequence_data`: the numbers behind each synthetic series,
+  as the input of a vector-to-sequence task whose target is the series itself (chapter 01).
 
 The long-dependency tasks of chapters 03-04 are in `tasks`.
 """
@@ -16,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils._checks import positive_int
+from course_utils._checks import check_shape, positive_int
 
 N_TRAIN, N_VALID, N_TEST = 7000, 2000, 1000
 DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
@@ -106,6 +108,44 @@ def seq2seq_data(n_series=10_000, n_steps=50, ahead=10, *, seed=42):
     """Inputs (N, n_steps, 1) and sequence targets (N, n_steps, ahead), split 7,000/2,000/1,000."""
     series = generate_time_series(n_series, n_steps + ahead, seed=seed)
     return split_series(series[:, :n_steps], seq2seq_targets(series, n_steps, ahead))
+
+
+def series_parameters(batch_size, *, seed=42):
+    """The four numbers that `generate_time_series(batch_size, ..., seed=seed)` draws for each series.
+
+    Returns a float32 array of shape (batch_size, 4): columns f1, f2, o1, o2 (frequencies and offsets,
+    each in [0, 1)), the same draws in the same order, so row i describes series i of that call
+    (the noise is drawn afterwards and is not part of it).
+    """
+    positive_int("batch_size", batch_size)
+    draws = np.random.RandomState(seed).rand(4, batch_size)  # (4, N): f1, f2, o1, o2
+    return draws.T.astype(np.float32)  # (N, 4)
+
+
+def phase_features(params):
+    """The parameters of `series_parameters` in a form a network can read: (N, 4) -> (N, 6).
+
+    Series = 0.5 sin(w1 t + p1) + 0.2 sin(w2 t + p2) with w1 = 10 f1 + 10, p1 = -o1 w1 (and w2 = 20 f2 + 20,
+    p2 = -o2 w2). A phase wraps around several times as an offset goes from 0 to 1, so the offsets
+    themselves are a jagged input; the features are f1, f2 and each sine's starting point on its circle:
+    f1, f2, sin p1, cos p1, sin p2, cos p2.
+    """
+    params = check_shape("params", params, ("N", 4))
+    f1, f2, o1, o2 = params.T.astype(np.float64)  # each (N,)
+    p1, p2 = -o1 * (10 * f1 + 10), -o2 * (20 * f2 + 20)
+    return np.stack([f1, f2, np.sin(p1), np.cos(p1), np.sin(p2), np.cos(p2)], axis=1).astype(np.float32)
+
+
+def vector_to_sequence_data(n_series=10_000, n_steps=50, *, seed=42):
+    """A vector-to-sequence task: from the numbers behind a series, write the whole series.
+
+    Inputs X (N, 6): `phase_features` of `series_parameters`; targets y (N, n_steps): the series of
+    `generate_time_series`, noise included (its variance 0.1**2 / 12 ~ 0.00083 is the lowest MSE a
+    model can expect). Split 7,000 / 2,000 / 1,000 like the forecasting tasks.
+    """
+    params = series_parameters(n_series, seed=seed)
+    series = generate_time_series(n_series, n_steps, seed=seed)
+    return split_series(phase_features(params), series[:, :, 0])
 
 
 def load_sunspots():
