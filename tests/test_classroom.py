@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -147,17 +146,44 @@ def test_stderr_noise_pattern_drops_progress_and_warnings_only():
 # ---------------------------------------------------------------- nbgrader end to end
 
 
-def nbgrader(cwd, *args):
-    """Run `nbgrader ARGS` in `cwd` with this Python (and its kernel and `alembic` first on PATH); its output."""
-    start = time.perf_counter()
-    (Path(cwd)).mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
-                         text=True, timeout=900)
-    output = run.stdout + run.stderr
-    print(f"nbgrader {args[0]}: {time.perf_counter() - start:.1f} s")
-    assert run.returncode == 0 and "| ERROR]" not in output, f"nbgrader {' '.join(args)} failed:\n{output[-3000:]}"
-    return output
+# Runs nbgrader's apps one after the other in one process: each command line start costs ~2 s of imports.
+DRIVER = """
+import json, os, sys, time
+from nbgrader.apps import NbGraderApp
+
+for cwd, argv in json.loads(sys.argv[1]):
+    os.makedirs(cwd, exist_ok=True)
+    os.chdir(cwd)
+    start, code = time.perf_counter(), 0
+    try:
+        NbGraderApp.launch_instance(argv=argv)
+    except SystemExit as exit:
+        code = exit.code or 0
+    for app in [NbGraderApp] + [sub[0] for sub in NbGraderApp.subcommands.values()]:
+        app.clear_instance()  # the next command gets fresh apps, with the config of its own folder
+    print(f"\\n#### nbgrader {argv[0]}: exit {code}, {time.perf_counter() - start:.1f} s", flush=True)
+    if code:
+        sys.exit(code)
+"""
+STEP = re.compile(r"^#### nbgrader (\S+): exit (\d+), ([\d.]+) s$", re.M)
+
+
+def nbgrader(*steps):
+    """Run nbgrader commands, each `(folder, arg, ...)`, with this Python; the output of each, in order.
+
+    This Python's bin/ goes first on PATH: nbgrader runs `alembic` and the notebooks' python3 kernel from it.
+    """
+    env = dict(os.environ, PYTHONUNBUFFERED="1",
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    argv = json.dumps([[str(cwd), [str(a) for a in args]] for cwd, *args in steps])
+    run = subprocess.run([sys.executable, "-c", DRIVER, argv], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=900)
+    parts = STEP.split(run.stdout)  # output, name, exit, seconds, output, name, ...
+    outputs = parts[0:-1:4]
+    print(", ".join(f"{name} {seconds} s" for name, seconds in zip(parts[1::4], parts[3::4])))
+    assert run.returncode == 0 and len(outputs) == len(steps) and "| ERROR]" not in run.stdout, (
+        f"nbgrader failed:\n{run.stdout[-3000:]}")
+    return outputs
 
 
 def solve(path, instructor, grade_ids, *, noisy=False):
@@ -187,8 +213,9 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
     exercises = [classroom.DEFINITION.search(ex.given)[1] for ex in student.exercises(instructor)]
     assert len(exercises) == 3
     classroom.write_course(ROOT / "notebooks", course, chapters=[FAST])
-    nbgrader(course, "generate_assignment", FAST, "--force")
-    nbgrader(course, "release_assignment", FAST, "--force", *to_exchange)
+    nbgrader((course, "generate_assignment", FAST, "--force"), (course, "release_assignment", FAST, "--force",
+                                                                   *to_exchange),
+             (tmp_path / "fetched", "fetch_assignment", FAST, *to_exchange))  # what every student gets
 
     release = read(course / "release" / FAST / f"{FAST}.ipynb")
     edition = student.student_notebook(instructor)
@@ -206,15 +233,14 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
     assert sorted(checker_of) == sorted(exercises)
 
     submissions = {"solved": exercises, "blank": [], "partial": [exercises[0], exercises[2]]}
-    nbgrader(tmp_path / "fetched", "fetch_assignment", FAST, *to_exchange)  # what every student gets
     for name, solved in submissions.items():
-        home = tmp_path / name
-        shutil.copytree(tmp_path / "fetched", home)  # one fetch for three students: each nbgrader run costs ~2 s
-        solve(home / FAST / f"{FAST}.ipynb", instructor, solved, noisy=name == "solved")
-        nbgrader(home, "submit", FAST, f"--student={name}", *to_exchange)
-    nbgrader(course, "collect", FAST, *to_exchange)
-    nbgrader(course, "autograde", FAST)
-    nbgrader(course, "generate_feedback", FAST)
+        shutil.copytree(tmp_path / "fetched", tmp_path / name)
+        solve(tmp_path / name / FAST / f"{FAST}.ipynb", instructor, solved, noisy=name == "solved")
+    *_, validated, failed = nbgrader(
+        *[(tmp_path / name, "submit", FAST, f"--student={name}", *to_exchange) for name in submissions],
+        (course, "collect", FAST, *to_exchange), (course, "autograde", FAST), (course, "generate_feedback", FAST),
+        (tmp_path / "solved", "validate", tmp_path / "solved" / FAST / f"{FAST}.ipynb"),
+        (tmp_path / "partial", "validate", tmp_path / "partial" / FAST / f"{FAST}.ipynb"))
 
     with gradebook.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         scores = {name: gb.find_submission(FAST, name).score for name in submissions}
@@ -230,7 +256,5 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
         html = (course / "feedback" / name / FAST / f"{FAST}.html").read_text()
         assert f"{FAST} (Score: {float(score)} / {float(max_score)})" in html
 
-    validated = nbgrader(tmp_path / "solved", "validate", str(tmp_path / "solved" / FAST / f"{FAST}.ipynb"))
     assert "Success! Your notebook passes all the tests." in validated
-    failed = nbgrader(tmp_path / "partial", "validate", str(tmp_path / "partial" / FAST / f"{FAST}.ipynb"))
     assert "VALIDATION FAILED ON 1 CELL(S)" in failed and "bptt: not implemented yet" in failed
