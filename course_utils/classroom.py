@@ -6,6 +6,7 @@ the notebook's stem:
     build/classroom/nbgrader_config.py
     build/classroom/source/02_bptt/02_bptt.ipynb      the instructor notebook with nbgrader's cell metadata
     build/classroom/source/02_bptt/images/*.png       the figures that notebook shows
+    build/classroom/source/02_bptt/nbgrader_config.py  the cell timeout, for `nbgrader validate` in that folder
 
 `nbgrader generate_assignment 02_bptt` then writes `release/02_bptt/`, where each solution has become the
 student edition's stub (`course_utils.student.STUB_MESSAGE`). No metadata is edited by hand: the converter
@@ -42,7 +43,7 @@ from course_utils import student
 
 SCHEMA_VERSION = 3  # nbgrader 0.9's cell metadata schema
 POINTS_PER_EXERCISE = 1  # a checker passes or fails as a whole: one point per exercise, the same for every exercise
-CELL_TIMEOUT = 300  # seconds per cell; the slowest cell of any chapter takes about 50 s on a busy 2-core machine
+CELL_TIMEOUT = 300  # seconds per cell; the slowest cell measured took 127 s (chapter 05, 2 cores, load 4-6)
 COURSE_ID = "rnn-course"
 CHECKER_CALL = re.compile(r"\bexercises\.(check_\w+)\s*\(")
 DEFINITION = re.compile(r"^def (\w+)\s*\(", re.M)
@@ -74,7 +75,7 @@ c.CourseDirectory.course_id = {course_id!r}
 # The student edition's stub, so the release reads like `make student`'s notebooks.
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 
-# The slowest cell of any chapter runs about 50 s on a busy 2-core machine; nbgrader's default is 30 s.
+# nbgrader's default, 30 s, is shorter than several training cells (the slowest measured: 127 s on 2 busy cores).
 c.Execute.timeout = {timeout}
 
 # A graded cell with any stderr output scores 0: no progress bars, no Python warnings in the kernels nbgrader
@@ -82,6 +83,19 @@ c.Execute.timeout = {timeout}
 os.environ["TQDM_DISABLE"] = "1"
 os.environ["PYTHONWARNINGS"] = "ignore"
 c.IgnorePattern.pattern = {noise!r}
+'''
+
+# Released with each assignment, so that `nbgrader validate` run in the assignment's folder -- a student's
+# self-check, away from the course directory -- allows the same cell time and keeps stderr quiet too.
+STUDENT_CONFIG = '''\
+"""nbgrader settings for `nbgrader validate` in this folder (written by course_utils.classroom)."""
+
+import os
+
+c = get_config()  # noqa: F821 (nbgrader provides it)
+c.Execute.timeout = {timeout}
+os.environ["TQDM_DISABLE"] = "1"
+os.environ["PYTHONWARNINGS"] = "ignore"
 '''
 
 
@@ -196,6 +210,7 @@ def write_course(src_dir, dest, *, chapters=None, images_dir=None):
         for image in images:
             shutil.copy2(images_dir / image, folder / "images" / image)
         (folder / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        (folder / "nbgrader_config.py").write_text(STUDENT_CONFIG.format(timeout=CELL_TIMEOUT))
         names.append(path.stem)
     (dest / "nbgrader_config.py").write_text(CONFIG.format(
         course_id=COURSE_ID, stub=f"raise NotImplementedError({student.STUB_MESSAGE!r})",

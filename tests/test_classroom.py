@@ -77,6 +77,9 @@ def test_the_converted_chapters_hold_the_help_and_the_setup_guard(tmp_path):
     assert len(helps) == len(student.exercises(read(ROOT / "notebooks" / f"{FAST}.ipynb")))
     linked = set(re.findall(r"images/([\w.-]+)", json.dumps(nb)))
     assert linked == {p.name for p in (tmp_path / "source" / FAST / "images").iterdir()}
+    released = (tmp_path / "source" / FAST / "nbgrader_config.py").read_text()  # for `nbgrader validate` there
+    assert f"c.Execute.timeout = {classroom.CELL_TIMEOUT}" in released
+    compile(released, "nbgrader_config.py", "exec")
     config = (tmp_path / "nbgrader_config.py").read_text()
     assert f"c.Execute.timeout = {classroom.CELL_TIMEOUT}" in config and "TQDM_DISABLE" in config
     compile(config, "nbgrader_config.py", "exec")
@@ -239,8 +242,8 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
     *_, validated, failed = nbgrader(
         *[(tmp_path / name, "submit", FAST, f"--student={name}", *to_exchange) for name in submissions],
         (course, "collect", FAST, *to_exchange), (course, "autograde", FAST), (course, "generate_feedback", FAST),
-        (tmp_path / "solved", "validate", tmp_path / "solved" / FAST / f"{FAST}.ipynb"),
-        (tmp_path / "partial", "validate", tmp_path / "partial" / FAST / f"{FAST}.ipynb"))
+        (tmp_path / "solved" / FAST, "validate", f"{FAST}.ipynb"),  # as a student would, in the folder fetched
+        (tmp_path / "partial" / FAST, "validate", f"{FAST}.ipynb"))
 
     with gradebook.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         scores = {name: gb.find_submission(FAST, name).score for name in submissions}
