@@ -4,6 +4,7 @@
 #                  notebooks under nbval, slide rendering, repo hygiene
 #   make slides    every deck to build/slides/*.html (and *.pdf where Chromium is present)
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
+#   make assignments  the course as an nbgrader class in build/classroom/ (installs requirements-classroom.txt)
 #   make figures   redraw images/ from course_utils.figures
 #   make bench     regenerate the chapter benchmarks (minutes)
 #   make lint      ruff over the package, tests and benchmarks (configured in pyproject.toml)
@@ -13,6 +14,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CLASSROOM_STAMP := $(VENV)/.installed-classroom
+# make assignments CHAPTERS="02_bptt 03_vanishing_gradients" converts only those chapters (default: all)
+CHAPTERS ?=
 MARP   := node_modules/.bin/marp
 DECKS  := $(wildcard slides/*.md)
 # JupyterLab refuses to run as root unless told to (containers, Binder-like boxes).
@@ -20,11 +24,17 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tests run two workers on two cores: one BLAS thread each avoids oversubscription (up to 100x slower).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test lint unit notebooks slides student figures bench strip clean
+.PHONY: lab test lint unit notebooks slides student assignments figures bench strip clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+# nbgrader for make assignments and tests/test_classroom.py; make lab does not need it. The constraints keep
+# every pin of requirements.txt (pip adds six packages and changes none).
+$(CLASSROOM_STAMP): $(STAMP) requirements-classroom.txt
+	$(BIN)/python -m pip install --quiet -r requirements-classroom.txt -c requirements.txt
 	touch $@
 
 $(MARP): package.json package-lock.json
@@ -39,7 +49,7 @@ test: lint unit notebooks
 lint: $(STAMP)
 	$(BIN)/ruff check course_utils tests benchmarks
 
-unit: $(STAMP) $(MARP)
+unit: $(STAMP) $(CLASSROOM_STAMP) $(MARP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2
 
 notebooks: $(STAMP)
@@ -59,6 +69,13 @@ slides: $(MARP)
 
 student: $(STAMP)
 	$(BIN)/python -m course_utils.student notebooks student $(if $(FORCE),--force,)
+
+# nbgrader runs alembic and the notebooks' python3 kernel from PATH: the venv's bin/ goes first.
+assignments: $(CLASSROOM_STAMP)
+	$(BIN)/python -m course_utils.classroom notebooks build/classroom $(if $(CHAPTERS),--chapters $(CHAPTERS),)
+	@set -e; cd build/classroom; for name in $(or $(CHAPTERS),$$(ls source)); do \
+	  PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/python -m nbgrader generate_assignment $$name --force; \
+	done
 
 figures: $(STAMP)
 	$(BIN)/python -m course_utils.figures --out images
