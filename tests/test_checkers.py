@@ -44,6 +44,7 @@ SOLUTIONS = {
     "check_skipgram_pairs": ch06.good_pairs_loops,
     "check_negative_sampling": ch06.good_ns,
     "check_nearest_neighbours": ch06.good_nn,
+    "check_sparse_sgd_step": ch06.good_sparse_step,
     "check_masked_softmax": ch07.make_softmax(),
     "check_additive_context": ch07.good_additive_loops,
     "check_dot_product_attention": ch07.good_attention_einsum,
@@ -54,7 +55,7 @@ SOLUTIONS = {
 
 
 def test_every_checker_has_a_solution_here():
-    assert len(CHECKERS) == 29  # four in chapters 01-05, three in each other chapter
+    assert len(CHECKERS) == 30  # four in chapters 01-06, three in each other chapter
     assert sorted(SOLUTIONS) == sorted(CHECKERS)
 
 

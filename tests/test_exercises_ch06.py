@@ -343,7 +343,8 @@ def test_every_mistake_is_told_apart_from_the_reference():
 
 @pytest.mark.parametrize(
     "checker,mistakes",
-    [(ex.check_skipgram_pairs, ex_ch06.PAIR_MISTAKES), (ex.check_nearest_neighbours, ex_ch06.NEIGHBOUR_MISTAKES)],
+    [(ex.check_skipgram_pairs, ex_ch06.PAIR_MISTAKES), (ex.check_nearest_neighbours, ex_ch06.NEIGHBOUR_MISTAKES),
+     (ex.check_sparse_sgd_step, ex_ch06.SPARSE_STEP_MISTAKES)],
 )
 def test_each_mistake_gets_its_own_hint(checker, mistakes):
     """Submitting a classic mistake verbatim shows that mistake's hint, not an earlier one's."""
@@ -357,3 +358,67 @@ def test_neighbour_cases_have_no_ties_that_would_make_the_answer_ambiguous():
         cos = np.delete(ex_ch06._cosines(vectors, query), query)
         top = np.sort(cos)[::-1][: topn + 1]
         assert np.all(np.diff(top) < -1e-9), case.label
+
+
+# ---- a sparse SGD step (np.add.at) ---------------------------------------------------------------------
+
+
+def good_sparse_step(W, rows, grads, lr):
+    np.add.at(W, rows, -lr * grads)  # in place, every occurrence
+    return W
+
+
+def good_sparse_step_torch(W, rows, grads, lr):
+    table = torch.from_numpy(W.copy())
+    table.index_add_(0, torch.from_numpy(rows), torch.from_numpy(-lr * grads))
+    return table.numpy()
+
+
+def good_sparse_step_dense(W, rows, grads, lr):
+    dense = np.zeros_like(W)
+    for r, g in zip(rows, grads):
+        dense[r] += g
+    return W - lr * dense
+
+
+def test_sparse_step_correct_answers_pass(capsys):
+    for solution in (good_sparse_step, good_sparse_step_torch, good_sparse_step_dense):
+        accepts(ex.check_sparse_sgd_step, solution, capsys)
+
+
+def test_sparse_step_reference_equals_torch_autograd():
+    rng = np.random.default_rng(0)
+    W, rows, grads = rng.normal(size=(6, 3)), np.array([1, 4, 1, 1]), rng.normal(size=(4, 3))
+    table = torch.tensor(W, requires_grad=True)
+    (table[torch.from_numpy(rows)] * torch.from_numpy(grads)).sum().backward()  # d/dW of sum_b grads[b] . W[rows[b]]
+    np.testing.assert_allclose(ex_ch06._sparse_step_reference(W, rows, grads, 0.3), W - 0.3 * table.grad.numpy(),
+                               atol=1e-15)
+
+
+def fancy(W, rows, grads, lr):
+    W[rows] -= lr * grads
+    return W
+
+
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (fancy, "only one of its gradients"),
+        (lambda W, rows, grads, lr: good_sparse_step(W, rows, -grads, lr), "moved up the gradient"),
+        (lambda W, rows, grads, lr: good_sparse_step(W, rows, grads, 1.0), "ignores the learning rate"),
+    ],
+)
+def test_sparse_step_mistakes_get_their_hint(wrong, hint):
+    fails_with(ex.check_sparse_sgd_step, wrong, "not quite", hint)
+
+
+def test_sparse_step_mean_of_repeats_and_other_answers():
+    def mean_of_repeats(W, rows, grads, lr):
+        for r in np.unique(rows):
+            W[r] -= lr * grads[rows == r].mean(axis=0)
+        return W
+
+    fails_with(ex.check_sparse_sgd_step, mean_of_repeats, "not quite", "the MEAN of its gradients")
+    fails_with(ex.check_sparse_sgd_step, lambda W, rows, grads, lr: W[rows] - lr * grads, "wrong shape",
+               "Return the whole table W")
+    fails_with(ex.check_sparse_sgd_step, lambda W, rows, grads, lr: W - 0.5 * lr, "values differ")

@@ -1,10 +1,18 @@
-"""Chapter 06 checkers: skip-gram pairs for a window, the negative-sampling loss and its gradients,
+"""Chapter 06 checkers: skip-gram pairs for a window, the negative-sampling loss and its gradients, a sparse SGD step,
 cosine nearest neighbours. References written out here (the policy is in `course_utils.exercises`).
 """
 
 import numpy as np
 
-from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_gradient_dict, check_outputs, describe
+from course_utils.exercises.engine import (
+    Case,
+    ExerciseFailed,
+    Mistake,
+    check_function,
+    check_gradient_dict,
+    check_outputs,
+    describe,
+)
 
 IN_PLACE = ("Build new arrays (v = v / norm) instead of editing the caller's (v /= norm): the caller's "
             "embedding would silently change.")
@@ -288,4 +296,66 @@ def check_nearest_neighbours(student_fn):
         "nearest_neighbours", student_fn, _neighbours_reference, _neighbour_cases(), NEIGHBOUR_MISTAKES,
         "Divide every row by its length, take dot products with the query's unit row, leave the query out, "
         "then order by decreasing cosine and keep the first topn indices.",
+    )
+
+
+# ---------------------------------------------------------------- chapter 06: a sparse SGD step
+
+
+def _sparse_step_reference(W, rows, grads, lr):
+    """W with lr * grads[b] subtracted from row rows[b], one occurrence at a time (a plain loop)."""
+    W = np.array(W, dtype=np.float64)
+    for r, g in zip(rows, grads):
+        W[r] -= lr * g
+    return W
+
+
+def _fancy_index_step(W, rows, grads, lr):
+    W = np.array(W, dtype=np.float64)
+    W[rows] -= lr * grads  # numpy writes each repeated row once: only one occurrence survives
+    return W
+
+
+SPARSE_STEP_MISTAKES = (
+    Mistake(_fancy_index_step,
+            "a repeated row received only one of its gradients: `W[rows] -= ...` reads every row once, then "
+            "writes each index once, so the last write wins. np.add.at(W, rows, -lr * grads) adds every occurrence."),
+    Mistake(lambda W, rows, grads, lr: _sparse_step_reference(W, rows, -grads, lr),
+            "the rows moved up the gradient: a descent step subtracts lr times the gradient."),
+    Mistake(lambda W, rows, grads, lr: _sparse_step_reference(W, rows, grads, 1.0),
+            "the step ignores the learning rate: subtract lr * grads, not grads."),
+    Mistake(lambda W, rows, grads, lr: _sparse_step_reference(W, *_averaged(rows, grads), lr),
+            "a repeated row got the MEAN of its gradients; the loss is a sum over the batch, so its gradient "
+            "is the SUM: every occurrence counts in full."),
+)
+
+
+def _averaged(rows, grads):
+    """Each distinct row once, with the mean of its gradients (a mistake's input)."""
+    unique = np.unique(rows)
+    return unique, np.array([grads[rows == r].mean(axis=0) for r in unique]).reshape(len(unique), -1)
+
+
+def _sparse_step_cases():
+    cases = []
+    for seed, rows in enumerate([[1, 4, 1, 1], [0, 2, 5], [3, 3], [5, 0, 5, 2, 0, 5], []]):
+        rng = np.random.default_rng(2406 + seed)
+        W = rng.normal(size=(6, 3))
+        rows = np.array(rows, dtype=np.int64)
+        grads = rng.normal(size=(len(rows), 3))
+        label = f"rows {rows.tolist()}" + (" (repeats)" if len(set(rows.tolist())) < len(rows) else "")
+        cases.append(Case(label, (W, rows, grads, 0.1 * (seed + 1))))
+    return cases
+
+
+def check_sparse_sgd_step(student_fn):
+    """Exercise: `sparse_sgd_step(W, rows, grads, lr) -> W` (V, D): one SGD step on the rows a batch used.
+
+    rows (B,) integer indices into W, repeats allowed; grads (B, D), the gradient of the batch's summed loss
+    with respect to each occurrence's row. Every occurrence counts (np.add.at). Updating W in place is fine.
+    """
+    return check_function(
+        "sparse_sgd_step", student_fn, _sparse_step_reference, _sparse_step_cases(), SPARSE_STEP_MISTAKES,
+        shape_hint="Return the whole table W, shape (V, D), not only the rows that changed.",
+        advice="Every row of W listed in `rows` moves by -lr times the sum of its gradient rows; the others stay.",
     )
