@@ -275,3 +275,78 @@ def test_every_mistake_is_told_apart_from_the_reference():
                 right = right if isinstance(right, tuple) else (right,)
                 differs |= not all(close(np.asarray(w), r, 1e-8) for w, r in zip(wrong, right))
             assert differs, mistake.hint
+
+
+# ---- one Luong decoder step ----------------------------------------------------------------------------
+
+
+def step_model(kind="general", seed=0):
+    from course_utils.data import seq_tasks
+    from course_utils.models import seq2seq
+
+    vocab = seq_tasks.digit_vocab()
+    torch.manual_seed(seed)
+    config = seq2seq.Seq2SeqConfig(len(vocab), len(vocab), embed=8, hidden=16, attention=kind)
+    return seq2seq.Seq2Seq(config).double()
+
+
+def good_decoder_step(model, y_prev, s_prev, memory):
+    x = model.tgt_embed(y_prev)
+    s = model.decoder(x[:, None], s_prev[None].contiguous())[0][:, 0]
+    scores = torch.einsum("nh,nth->nt", s, memory.keys).masked_fill(~memory.mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    context = torch.einsum("nt,nth->nh", weights, memory.enc)
+    return model.out(torch.tanh(model.combine(torch.cat([s, context], dim=-1)))), s, weights
+
+
+def decoder_step_with(**wrong):
+    def step(model, y_prev, s_prev, memory):
+        return ex_ch07._luong_step(model, y_prev, s_prev, memory, **wrong)
+
+    return step
+
+
+def test_decoder_step_reference_is_the_models_step():
+    model = step_model()
+    for case in ex_ch07._step_cases(model):
+        with torch.no_grad():
+            for ours, theirs in zip(ex_ch07._luong_step(*case.args), model.step(*case.args[1:])):
+                torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (dict(mask=False), "padding got attention weight"),
+        (dict(query="previous"), "the previous state s_prev asked"),
+        (dict(keys="dot"), "those are dot scores"),
+        (dict(readout="state only"), "the readout ignores the context"),
+        (dict(readout="no tanh"), "not squashed"),
+        (dict(axis=0), "softmax ran over the batch"),
+    ],
+)
+def test_decoder_step_mistakes_get_their_hint(wrong, hint):
+    fails_with(lambda fn: ex.check_decoder_step(fn, step_model()), decoder_step_with(**wrong), "not quite", hint)
+
+
+def test_decoder_step_that_cuts_the_graph_fails_in_the_training_loop():
+    def detached(model, y_prev, s_prev, memory):
+        with torch.no_grad():
+            return good_decoder_step(model, y_prev, s_prev, memory)
+
+    fails_with(lambda fn: ex.check_decoder_step(fn, step_model()), detached, "training with it failed",
+               "no .detach()")
+
+
+def test_decoder_step_trains_like_the_reference(capsys):
+    accepts(lambda fn: ex.check_decoder_step(fn, step_model()), good_decoder_step, capsys)
+    losses = ex_ch07._train_with(good_decoder_step, step_model())
+    assert losses[-1] < 0.9 * losses[0]  # the loop really trains
+
+
+def test_decoder_step_needs_a_general_float64_model():
+    with pytest.raises(ValueError, match="needs a seq2seq.Seq2Seq with attention='general', got Seq2Seq with "
+                                         "attention='bahdanau'"):
+        ex.check_decoder_step(good_decoder_step, step_model("bahdanau"))
+    with pytest.raises(ValueError, match="needs the model in float64"):
+        ex.check_decoder_step(good_decoder_step, step_model().float())

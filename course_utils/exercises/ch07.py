@@ -1,13 +1,19 @@
-"""Chapter 07 checkers: a masked softmax, one additive (Bahdanau) context vector, batched dot-product attention.
+"""Chapter 07 checkers: a masked softmax, one additive (Bahdanau) context vector, batched dot-product attention,
+one Luong decoder step (and a short training loop with it).
 
 Masks follow torch's `scaled_dot_product_attention`: boolean, broadcastable to the scores, True where a query
 MAY attend to a key (`nn.MultiheadAttention`'s `key_padding_mask` means the opposite). References written out
 here (the policy is in `course_utils.exercises`).
 """
 
-import numpy as np
+import copy
 
-from course_utils.exercises.engine import Case, Mistake, check_outputs
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from course_utils.data.seq_tasks import EOS, PAD, SOS
+from course_utils.exercises.engine import Case, ExerciseFailed, Mistake, check_outputs
 
 # ---------------------------------------------------------------- independent references
 
@@ -276,3 +282,159 @@ def check_dot_product_attention(student_fn):
     return _check("dot_product_attention", call, _attention_reference, _attention_cases(), ATTENTION_MISTAKES,
                   parts=("out",), crash_hint=_matmul_crash,
                   shape_hint="out is (N, Tq, dv): one value-sized vector per query.")
+
+
+# ---------------------------------------------------------------- chapter 07: one Luong decoder step
+
+
+def _luong_step(model, y_prev, s_prev, memory, *, mask=True, query="new", keys="general", readout="combine",
+                axis=-1):
+    """One step of a Luong 'general' decoder written out from the model's layers (torch ops, no model.step).
+
+    The keyword arguments switch on the classic mistakes: the padding left in, the previous state asking,
+    the dot score instead of the general one, the context left out of the readout or not squashed, the
+    softmax over the wrong axis.
+    """
+    x = model.tgt_embed(y_prev)  # (N, E)
+    s = model.decoder(x[:, None], s_prev[None].contiguous())[0][:, 0]  # (N, H): the GRU, one step
+    q = s if query == "new" else s_prev
+    k = memory.keys if keys == "general" else memory.enc  # keys = enc @ W_a, computed once by encode
+    scores = (q[:, None] @ k.transpose(1, 2))[:, 0]  # (N, Tx)
+    if mask:
+        scores = scores.masked_fill(~memory.mask, float("-inf"))
+    weights = torch.softmax(scores, dim=axis)
+    context = (weights[:, None] @ memory.enc)[:, 0]  # (N, H)
+    if readout == "combine":
+        logits = model.out(torch.tanh(model.combine(torch.cat([s, context], dim=-1))))
+    elif readout == "no tanh":
+        logits = model.out(model.combine(torch.cat([s, context], dim=-1)))
+    else:
+        logits = model.out(s)
+    return logits, s, weights
+
+
+def _as_numpy(step):
+    def run(*args):
+        with torch.no_grad():
+            return tuple(t.detach().double().numpy() for t in step(*args))
+
+    return run
+
+
+STEP_MISTAKES = (
+    Mistake(_as_numpy(lambda *a: _luong_step(*a, mask=False)),
+            "padding got attention weight: set the scores of positions where memory.mask is False to -inf "
+            "before the softmax (masked_fill(~memory.mask, float('-inf')))."),
+    Mistake(_as_numpy(lambda *a: _luong_step(*a, query="previous")),
+            "the previous state s_prev asked the question: in Luong's model the NEW state s_t (after the GRU) "
+            "scores the encoder states. (Bahdanau's decoder is the one that asks with s_{t-1}.)"),
+    Mistake(_as_numpy(lambda *a: _luong_step(*a, keys="dot")),
+            "those are dot scores s . h_j: the 'general' score is s W_a . h_j, and encode() already computed "
+            "h_j W_a^T for you in memory.keys."),
+    Mistake(_as_numpy(lambda *a: _luong_step(*a, readout="state only")),
+            "the readout ignores the context: Luong's output layer reads tanh([s_t, c_t] W_c + b_c) "
+            "(model.combine, then model.out)."),
+    Mistake(_as_numpy(lambda *a: _luong_step(*a, readout="no tanh")),
+            "the combined vector is not squashed: logits = out(tanh(combine([s_t, c_t])))."),
+    Mistake(_as_numpy(lambda *a: _luong_step(*a, axis=0)),
+            "your softmax ran over the batch (dim 0): each row's weights over its Tx input positions must sum "
+            "to 1, so take it over the last dim."),
+)
+
+
+def _step_model_check(model):
+    """The checker needs a Luong 'general' encoder-decoder in float64; say so clearly otherwise."""
+    needed = ("encode", "tgt_embed", "decoder", "combine", "out", "step")
+    config = getattr(model, "config", None)
+    if not all(hasattr(model, a) for a in needed) or getattr(config, "attention", None) != "general":
+        raise ValueError(f"check_decoder_step needs a seq2seq.Seq2Seq with attention='general', got "
+                         f"{type(model).__name__} with attention={getattr(config, 'attention', None)!r}")
+    if next(model.parameters()).dtype != torch.float64:
+        raise ValueError("check_decoder_step needs the model in float64 (call .double() on it), got "
+                         f"{next(model.parameters()).dtype}")
+
+
+def _step_cases(model):
+    V_src, V_tgt, H = model.config.src_vocab, model.config.tgt_vocab, model.config.hidden
+    cases = []
+    for seed, lengths in enumerate([[6, 3, 1, 4], [2, 2], [5, 1, 5]]):
+        g = torch.Generator().manual_seed(7700 + seed)
+        lengths = torch.tensor(lengths)
+        src = torch.randint(3, V_src, (len(lengths), int(lengths.max())), generator=g)
+        src = src.masked_fill(torch.arange(src.shape[1]) >= lengths[:, None], PAD)
+        with torch.no_grad():
+            memory = model.encode(src, lengths)
+        y_prev = torch.randint(1, V_tgt, (len(lengths),), generator=g)
+        s_prev = torch.randn(len(lengths), H, generator=g, dtype=torch.float64)
+        cases.append(Case(f"N={len(lengths)}, input lengths {lengths.tolist()}", (model, y_prev, s_prev, memory)))
+    return cases
+
+
+def _reversal_batch(V, n, length, seed):
+    """n digit strings (ids 3..V-1) of `length` characters and their reversals ending in EOS."""
+    rng = np.random.default_rng(seed)
+    src = rng.integers(3, V, size=(n, length))
+    tgt = np.concatenate([src[:, ::-1], np.full((n, 1), EOS)], axis=1)
+    return torch.from_numpy(src), torch.full((n,), length), torch.from_numpy(tgt)
+
+
+def _train_with(step, model, updates=15, seed=7800):
+    """Teacher-forced training of `model` with `step` called at every output position: the loss of each update."""
+    torch.manual_seed(seed)
+    src, src_len, tgt = _reversal_batch(model.config.src_vocab, 32, 4, seed)
+    tgt_in = torch.cat([torch.full_like(tgt[:, :1], SOS), tgt[:, :-1]], dim=1)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(updates):
+        memory = model.encode(src, src_len)
+        s, loss = memory.last, 0.0
+        for t in range(tgt.shape[1]):
+            logits, s, _ = step(model, tgt_in[:, t], s, memory)
+            loss = loss + F.cross_entropy(logits, tgt[:, t])
+        loss = loss / tgt.shape[1]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def check_decoder_step(student_fn, model):
+    """Exercise: `decoder_step(model, y_prev, s_prev, memory) -> (logits (N, V), s (N, H), weights (N, Tx))`.
+
+    One step of a Luong 'general' decoder, built from `model`'s layers; compared with a reference written
+    here (and `model.step`) on seeded padded batches. Then a copy of `model` is trained for a few updates
+    with the student's step in a teacher-forced loop, beside a copy trained with the reference step.
+    """
+    _step_model_check(model)
+    cases = _step_cases(model)
+    reference = _as_numpy(_luong_step)
+    for case in cases:  # the reference written here is the package's step
+        assert all(np.allclose(a, b, atol=1e-12) for a, b in zip(reference(*case.args),
+                                                                _as_numpy(model.step)(*case.args[1:])))
+
+    def call(model, y_prev, s_prev, memory):
+        got = student_fn(model, y_prev, s_prev, memory)
+        if not isinstance(got, (tuple, list)) or not all(isinstance(t, torch.Tensor) for t in got):
+            return got  # read_floats names what came back
+        return tuple(t.detach().double().numpy() for t in got)
+
+    check_outputs("decoder_step", call, reference, cases, STEP_MISTAKES, parts=("logits", "s", "weights"),
+                  atol=1e-8, shape_hint="logits (N, V), s (N, H), weights (N, Tx): one row per sequence.",
+                  advice="Follow the equations: GRU step, score every encoder state, masked softmax, context, "
+                         "readout.")
+    no_gradient = ("Hint: build every tensor from the model's layers so that gradients can flow (no .detach(), "
+                   ".numpy() or torch.no_grad() inside the step).")
+    try:
+        theirs = _train_with(student_fn, copy.deepcopy(model))
+    except Exception as err:  # typically: backward() through a step that cut the graph
+        raise ExerciseFailed(f"decoder_step: the step's values are right, but training with it failed: "
+                             f"{type(err).__name__}: {err}\n{no_gradient}") from None
+    ours = _train_with(_luong_step, copy.deepcopy(model))
+    if not np.allclose(theirs, ours, atol=1e-8):
+        raise ExerciseFailed("decoder_step: the step's values are right, but training with it went differently "
+                             f"from the reference (losses {np.round(theirs[:3], 4).tolist()} vs "
+                             f"{np.round(ours[:3], 4).tolist()} ...).\n{no_gradient}")
+    print(f"  and it trains: a teacher-forced loop with your step took the loss from {theirs[0]:.3f} to "
+          f"{theirs[-1]:.3f} in {len(theirs)} updates, as the reference step does.")
+    return True
