@@ -118,19 +118,26 @@ def perplexity(bits):
     return 2.0 ** bits
 
 
+def _autocast(model, bf16):
+    """A context that runs the forward pass in bfloat16 (torch.autocast) when bf16 is True, else does nothing."""
+    return torch.autocast(training.model_device(model).type, dtype=torch.bfloat16, enabled=bool(bf16))
+
+
 @torch.no_grad()
-def evaluate_bpc(model, ids, *, batch_size=32, T=100):
+def evaluate_bpc(model, ids, *, batch_size=32, T=100, bf16=False):
     """Bits per character of `model` on `ids`, read as `batch_size` streams with the state carried.
 
     Scores the first batch_size * (n_windows * T) targets (stream_batches drops a short tail).
+    bf16=True runs the matrix products in bfloat16 (torch.autocast); the loss is summed in float32.
     """
     X, Y = stream_batches(ids, batch_size, T)
     model.eval()
     state, nats = None, 0.0
     for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
-        logits, state = model(x.to(training.model_device(model)), state)
-        nats += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).to(logits.device),
-                                            reduction="sum").item()
+        with _autocast(model, bf16):
+            logits, state = model(x.to(training.model_device(model)), state)
+        nats += nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
+                                            y.reshape(-1).to(logits.device), reduction="sum").item()
     return nats / Y.size / math.log(2)
 
 
@@ -141,7 +148,10 @@ def evaluate_bpc(model, ids, *, batch_size=32, T=100):
 class CharRecipe:
     """How to train: `steps` updates on windows of T characters from batch_size streams, Adam with
     peak rate lr (cosine decay to zero when cosine=True), gradient norm clipped to `clip`.
-    stateful=True carries the state across windows; False starts every window from zeros."""
+    stateful=True carries the state across windows; False starts every window from zeros.
+    shuffle=True (stateless only) draws the windows of each pass in a random order (seeded by
+    shuffle_seed), each batch mixing windows from anywhere in the text, instead of walking them in order.
+    bf16=True runs the forward pass in bfloat16 (torch.autocast; weights and Adam stay float32)."""
 
     steps: int = 300
     batch_size: int = 64
@@ -150,6 +160,9 @@ class CharRecipe:
     clip: float = 1.0
     stateful: bool = True
     cosine: bool = True
+    shuffle: bool = False
+    shuffle_seed: int = 0
+    bf16: bool = False
 
 
 def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sample_every=None,
@@ -157,9 +170,10 @@ def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sam
     """Train `model` on `ids` (n,) following `recipe`; returns a training.History in bits per character.
 
     The windows are walked in order (window k of every stream, then k + 1, ...), starting again at
-    the first window when they run out (the state is reset then). Deterministic for a given model:
-    no shuffling. With `valid_ids`, held-out bits/char are measured every `eval_every` updates and at
-    the end (`evaluate_bpc` with `eval_kwargs`; passed to `on_eval(update, bits)` if given); with
+    the first window when they run out (the state is reset then), unless recipe.shuffle draws them
+    in a random order (stateless). Deterministic for a given model and recipe. With `valid_ids`
+    (validation ids), bits/char are measured every `eval_every` updates and at the end
+    (`evaluate_bpc` with `eval_kwargs`, in bfloat16 if the recipe is; passed to `on_eval(update, bits)` if given); with
     `sample_every`, a sample (temperature 1, seed 0) is stored every that many updates.
 
     The History: loss (training bits/char) and grad_norm (before clipping) per update, valid_loss
@@ -169,7 +183,16 @@ def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sam
     if not isinstance(recipe, CharRecipe):
         raise ValueError(f"recipe must be a CharRecipe, got {type(recipe).__name__}")
     positive_int("recipe.steps", recipe.steps)
+    if recipe.shuffle and recipe.stateful:
+        raise ValueError("recipe.shuffle=True needs stateful=False: a state cannot be carried between shuffled windows")
     X, Y = stream_batches(ids, recipe.batch_size, recipe.T)
+    n_windows = len(X)
+    if recipe.shuffle:  # (n_windows, B, T) -> one pass of B-window batches per permutation of all windows
+        B, T = X.shape[1:]
+        order = np.concatenate([np.random.default_rng([recipe.shuffle_seed, p]).permutation(n_windows * B)
+                                for p in range(-(-recipe.steps // n_windows))])
+        X = X.reshape(-1, T)[order].reshape(-1, B, T)
+        Y = Y.reshape(-1, T)[order].reshape(-1, B, T)
     X, Y = torch.from_numpy(X), torch.from_numpy(Y)
     device = training.model_device(model)
     opt = torch.optim.Adam(model.parameters(), lr=recipe.lr)
@@ -182,20 +205,21 @@ def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sam
         if k == 0 or not recipe.stateful:
             state = None
         model.train()
-        logits, state = model(X[k].to(device), detach_state(state))
-        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[k].reshape(-1).to(device))
+        with _autocast(model, recipe.bf16):
+            logits, state = model(X[k].to(device), detach_state(state))
+        loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), Y[k].reshape(-1).to(device))
         if not training.update(model, opt, loss, clip_norm=recipe.clip, schedule=sched, on_step=record_bits):
             break
         done = step + 1
         if valid_ids is not None and eval_every and (done % eval_every == 0 or done == recipe.steps):
             history.valid_steps.append(done)
-            history.valid_loss.append(evaluate_bpc(model, valid_ids, **(eval_kwargs or {})))
+            history.valid_loss.append(evaluate_bpc(model, valid_ids, **{"bf16": recipe.bf16, **(eval_kwargs or {})}))
             if on_eval is not None:
                 on_eval(done, history.valid_loss[-1])
         if sample_every and (done % sample_every == 0 or step == 0):
             history.samples[done] = generate(model, sample_prime, sample_len, seed=0)
     history.seconds = time.perf_counter() - start
-    history.epochs = len(history.loss) / len(X)
+    history.epochs = len(history.loss) / n_windows
     return history
 
 
