@@ -80,7 +80,7 @@ def run_lr_check(dev, vocab, T, lrs, chars, seeds, *, hidden=128, batch_size=32,
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", type=int, nargs="+", default=[10, 25, 50, 100])
-    parser.add_argument("--chars", type=int, default=1_000_000)
+    parser.add_argument("--chars", type=int, default=500_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--lrs", type=float, nargs="*", default=[5e-3, 2e-2],

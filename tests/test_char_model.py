@@ -138,6 +138,46 @@ def test_training_learns_a_repeating_text(vocab):
     assert cm.generate(model, "abc", 8, temperature=0) == "defghabc"
 
 
+def test_shuffled_windows_are_a_permutation_per_pass_with_targets_kept():
+    ids = np.arange(1000) % 97
+    X, Y = cm.stream_batches(ids, 4, 10)  # (24, 4, 10)
+    Xs, Ys = cm.shuffle_windows(X, Y, 2, seed=3)
+    assert Xs.shape == (48, 4, 10)
+    rows = lambda A: sorted(map(tuple, A.reshape(-1, 10)))
+    for p in range(2):  # every window exactly once per pass
+        assert rows(Xs[24 * p : 24 * (p + 1)]) == rows(X)
+    assert np.array_equal(Ys[..., :-1], Xs[..., 1:])  # each target row still follows its own input row
+    assert not np.array_equal(Xs[:24], X) and not np.array_equal(Xs[:24], Xs[24:])  # shuffled, anew each pass
+    # windows from different streams share a batch: the batch rows are not one offset of the B streams any more
+    assert any(len({int(x[0]) % (len(ids) // 4) for x in batch}) > 1 for batch in Xs[:24])
+
+
+def test_shuffled_training_learns_and_needs_stateless(vocab):
+    ids = vocab.encode("abcdefgh" * 200)
+    torch.manual_seed(0)
+    model = cm.CharModel(vocab, 16, embed_dim=8)
+    recipe = cm.CharRecipe(steps=120, batch_size=4, T=10, lr=1e-2, stateful=False, shuffle=True)
+    history = cm.fit(model, ids, recipe, progress=False)
+    assert history.epochs > 1 and history.loss[0] > 3 > 1 > history.loss[-1]
+    with pytest.raises(ValueError, match="shuffle=True needs stateful=False"):
+        cm.fit(model, ids, cm.CharRecipe(steps=5, batch_size=4, T=10, shuffle=True), progress=False)
+    with pytest.raises(ValueError, match=r"X and Y must both have shape \(n_windows, N, T\)"):
+        cm.shuffle_windows(np.zeros((3, 4)), np.zeros((3, 4)), 1)
+
+
+def test_bf16_scores_close_to_float32_and_trains(vocab):
+    torch.manual_seed(0)
+    model = cm.CharModel(vocab, 32, embed_dim=8)
+    ids = vocab.encode(TEXT)
+    fp32 = cm.evaluate_bpc(model, ids, batch_size=2, T=20)
+    bf16 = cm.evaluate_bpc(model, ids, batch_size=2, T=20, bf16=True)
+    assert bf16 != fp32 and abs(bf16 - fp32) < 0.02  # bfloat16 keeps 8 bits of mantissa: close, not equal
+    history = cm.fit(model, vocab.encode("abcdefgh" * 200), cm.CharRecipe(steps=120, batch_size=4, T=10, lr=1e-2,
+                                                                          bf16=True), progress=False)
+    assert history.loss[0] > 3 > 1 > history.loss[-1]
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # autocast: the weights stay float32
+
+
 # ---------------------------------------------------------------- generation
 
 
