@@ -1,12 +1,15 @@
 """Chapter 08's character model: stream batcher, stateful model, bits per character, generation.
 Its CharVocab is tested in test_vocab."""
 
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from course_utils.data import shakespeare
 from course_utils.models import char_model as cm
 from course_utils.models import char_numpy
 from course_utils.nlp import sampling
@@ -272,3 +275,17 @@ def test_shipped_checkpoint_loads_weights_only_with_the_expected_shapes():
         "embed.weight": (V, 32), "rnn.weight_ih_l0": (2048, 32), "rnn.weight_hh_l0": (2048, 512),
         "rnn.bias_ih_l0": (2048,), "rnn.bias_hh_l0": (2048,), "head.weight": (V, 512), "head.bias": (V,)}
     assert cm.PRETRAINED.stat().st_size < 5e6 and extra["steps"] == 3800
+
+
+def test_sequence_length_grid_receives_only_train_and_validation(vocab):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "char_seq_length.py"
+    spec = importlib.util.spec_from_file_location("char_seq_length", path)
+    grid = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(grid)
+    ids = np.tile(vocab.encode(TEXT), 20)  # (5,100,): validation long enough for 32 streams of 100 steps
+    split = shakespeare.Split(ids, ids, ids[:50])
+    for run in (lambda s: grid.run_grid(s, vocab, [10], 400, [1], hidden=4, batch_size=2, valid_chars=3300),
+                lambda s: grid.run_lr_check(s, vocab, 10, [1e-2], 400, [1], hidden=4, batch_size=2, valid_chars=3300)):
+        with pytest.raises(ValueError, match="dev must be a DevSplit .* got Split"):
+            run(split)
+        assert len(run(split.dev())) >= 1  # a DevSplit (no test part) is accepted
