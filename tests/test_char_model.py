@@ -274,7 +274,11 @@ def test_shipped_checkpoint_loads_weights_only_with_the_expected_shapes():
     assert V == 84 and {k: tuple(v.shape) for k, v in model.state_dict().items()} == {
         "embed.weight": (V, 32), "rnn.weight_ih_l0": (2048, 32), "rnn.weight_hh_l0": (2048, 512),
         "rnn.bias_ih_l0": (2048,), "rnn.bias_hh_l0": (2048,), "head.weight": (V, 512), "head.bias": (V,)}
-    assert cm.PRETRAINED.stat().st_size < 5e6 and extra["steps"] == 3800
+    assert cm.PRETRAINED.stat().st_size < 5e6 and extra["steps"] == 4000 and extra["bf16"]
+    # trained on the three-way split: its vocabulary is the training text's, and it was scored on both parts
+    split = shakespeare.three_way(shakespeare.text())
+    assert model.vocab.chars == CharVocab.from_text(split.train).chars
+    assert 1.9 < extra["valid_bpc"] < 2.1 and 1.9 < extra["test_bpc"] < 2.1
 
 
 def test_sequence_length_grid_receives_only_train_and_validation(vocab):
