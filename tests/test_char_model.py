@@ -1,12 +1,15 @@
 """Chapter 08's character model: stream batcher, stateful model, bits per character, generation.
 Its CharVocab is tested in test_vocab."""
 
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from course_utils.data import shakespeare
 from course_utils.models import char_model as cm
 from course_utils.models import char_numpy
 from course_utils.nlp import sampling
@@ -138,6 +141,46 @@ def test_training_learns_a_repeating_text(vocab):
     assert cm.generate(model, "abc", 8, temperature=0) == "defghabc"
 
 
+def test_shuffled_windows_are_a_permutation_per_pass_with_targets_kept():
+    ids = np.arange(1000) % 97
+    X, Y = cm.stream_batches(ids, 4, 10)  # (24, 4, 10)
+    Xs, Ys = cm.shuffle_windows(X, Y, 2, seed=3)
+    assert Xs.shape == (48, 4, 10)
+    rows = lambda A: sorted(map(tuple, A.reshape(-1, 10)))
+    for p in range(2):  # every window exactly once per pass
+        assert rows(Xs[24 * p : 24 * (p + 1)]) == rows(X)
+    assert np.array_equal(Ys[..., :-1], Xs[..., 1:])  # each target row still follows its own input row
+    assert not np.array_equal(Xs[:24], X) and not np.array_equal(Xs[:24], Xs[24:])  # shuffled, anew each pass
+    # windows from different streams share a batch: the batch rows are not one offset of the B streams any more
+    assert any(len({int(x[0]) % (len(ids) // 4) for x in batch}) > 1 for batch in Xs[:24])
+
+
+def test_shuffled_training_learns_and_needs_stateless(vocab):
+    ids = vocab.encode("abcdefgh" * 200)
+    torch.manual_seed(0)
+    model = cm.CharModel(vocab, 16, embed_dim=8)
+    recipe = cm.CharRecipe(steps=120, batch_size=4, T=10, lr=1e-2, stateful=False, shuffle=True)
+    history = cm.fit(model, ids, recipe, progress=False)
+    assert history.epochs > 1 and history.loss[0] > 3 > 1 > history.loss[-1]
+    with pytest.raises(ValueError, match="shuffle=True needs stateful=False"):
+        cm.fit(model, ids, cm.CharRecipe(steps=5, batch_size=4, T=10, shuffle=True), progress=False)
+    with pytest.raises(ValueError, match=r"X and Y must both have shape \(n_windows, N, T\)"):
+        cm.shuffle_windows(np.zeros((3, 4)), np.zeros((3, 4)), 1)
+
+
+def test_bf16_scores_close_to_float32_and_trains(vocab):
+    torch.manual_seed(0)
+    model = cm.CharModel(vocab, 32, embed_dim=8)
+    ids = vocab.encode(TEXT)
+    fp32 = cm.evaluate_bpc(model, ids, batch_size=2, T=20)
+    bf16 = cm.evaluate_bpc(model, ids, batch_size=2, T=20, bf16=True)
+    assert bf16 != fp32 and abs(bf16 - fp32) < 0.02  # bfloat16 keeps 8 bits of mantissa: close, not equal
+    history = cm.fit(model, vocab.encode("abcdefgh" * 200), cm.CharRecipe(steps=120, batch_size=4, T=10, lr=1e-2,
+                                                                          bf16=True), progress=False)
+    assert history.loss[0] > 3 > 1 > history.loss[-1]
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # autocast: the weights stay float32
+
+
 # ---------------------------------------------------------------- generation
 
 
@@ -231,4 +274,22 @@ def test_shipped_checkpoint_loads_weights_only_with_the_expected_shapes():
     assert V == 84 and {k: tuple(v.shape) for k, v in model.state_dict().items()} == {
         "embed.weight": (V, 32), "rnn.weight_ih_l0": (2048, 32), "rnn.weight_hh_l0": (2048, 512),
         "rnn.bias_ih_l0": (2048,), "rnn.bias_hh_l0": (2048,), "head.weight": (V, 512), "head.bias": (V,)}
-    assert cm.PRETRAINED.stat().st_size < 5e6 and extra["steps"] == 3800
+    assert cm.PRETRAINED.stat().st_size < 5e6 and extra["steps"] == 4000 and extra["bf16"]
+    # trained on the three-way split: its vocabulary is the training text's, and it was scored on both parts
+    split = shakespeare.three_way(shakespeare.text())
+    assert model.vocab.chars == CharVocab.from_text(split.train).chars
+    assert 1.9 < extra["valid_bpc"] < 2.1 and 1.9 < extra["test_bpc"] < 2.1
+
+
+def test_sequence_length_grid_receives_only_train_and_validation(vocab):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "char_seq_length.py"
+    spec = importlib.util.spec_from_file_location("char_seq_length", path)
+    grid = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(grid)
+    ids = np.tile(vocab.encode(TEXT), 20)  # (5,100,): validation long enough for 32 streams of 100 steps
+    split = shakespeare.Split(ids, ids, ids[:50])
+    for run in (lambda s: grid.run_grid(s, vocab, [10], 400, [1], hidden=4, batch_size=2, valid_chars=3300),
+                lambda s: grid.run_lr_check(s, vocab, 10, [1e-2], 400, [1], hidden=4, batch_size=2, valid_chars=3300)):
+        with pytest.raises(ValueError, match="dev must be a DevSplit .* got Split"):
+            run(split)
+        assert len(run(split.dev())) >= 1  # a DevSplit (no test part) is accepted

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
+from course_utils.data import shakespeare
 from course_utils.nlp import ngram
 
 TEXT = "to be, or not to be: that is the question. to sleep, perchance to dream; ay, there's the rub. "
@@ -65,9 +66,25 @@ def test_order_chosen_on_validation_text():
     rng = np.random.default_rng(0)
     period = rng.integers(0, 20, size=7)  # a text that repeats every 7 characters: the context decides everything
     ids = np.tile(period, 300)
-    order, bits = ngram.choose_order(ids, 20, max_order=6)
+    dev = shakespeare.DevSplit(ids[:1800], ids[1800:])
+    order, bits = ngram.choose_order(dev, 20, max_order=6)
     assert order == int(np.argmin(bits)) + 1
     assert bits[0] > 2.5 and bits[-1] < 0.1 and order >= 3
+    # the oracle: the validation bits are those of a model counted on dev.train and scored on dev.valid
+    np.testing.assert_allclose(bits, ngram.WittenBell(ids[:1800], 20, 6).bits_by_order(ids[1800:]), rtol=0, atol=1e-12)
+
+
+def test_order_search_cannot_receive_the_test_part():
+    rng = np.random.default_rng(1)
+    split = shakespeare.Split(*(rng.integers(0, 5, size=n) for n in (400, 100, 100)))
+    with pytest.raises(ValueError, match="dev must be a DevSplit .* got Split"):
+        ngram.choose_order(split, 5, max_order=3)
+    with pytest.raises(ValueError, match="dev must be a DevSplit .* got ndarray"):
+        ngram.choose_order(split.train, 5, max_order=3)
+    assert not hasattr(split.dev(), "test")
+    # whatever the test part holds, the choice is the same: it only ever sees dev()
+    other = shakespeare.Split(split.train, split.valid, rng.integers(0, 5, size=100))
+    assert ngram.choose_order(split.dev(), 5, max_order=3)[0] == ngram.choose_order(other.dev(), 5, max_order=3)[0]
 
 
 def test_bad_inputs():

@@ -38,3 +38,31 @@ def test_split_text_rejects_bad_fraction(bad):
 def test_split_text_rejects_empty_text():
     with pytest.raises(ValueError, match="non-empty string"):
         shakespeare.split_text("", 0.1)
+
+
+def test_three_way_parts_are_disjoint_contiguous_and_cover_the_text():
+    text = shakespeare.text()
+    split = shakespeare.three_way(text, valid_frac=0.05, test_frac=0.1)
+    assert split.train + split.valid + split.test == text  # disjoint and covering: the parts tile the text
+    assert text.endswith(split.test) and text.startswith(split.train)  # test is the contiguous tail
+    assert split.train.endswith("\n") and split.valid.endswith("\n")  # no line shared by two parts
+    assert abs(len(split.test) / len(text) - 0.1) < 1e-3 and abs(len(split.valid) / len(text) - 0.05) < 1e-3
+    assert split.test.rstrip().endswith(shakespeare.works()["winters_tale"].rstrip())  # the last work is in test
+    # every character of validation and test occurs in training, so a vocabulary built on train encodes them
+    assert set(split.valid) <= set(split.train) and set(split.test) <= set(split.train)
+
+
+def test_dev_split_holds_no_test_part():
+    split = shakespeare.three_way("".join(f"line {i}\n" for i in range(100)), 0.2, 0.2)
+    dev = split.dev()
+    assert (dev.train, dev.valid) == (split.train, split.valid)
+    assert not hasattr(dev, "test")
+    assert dev.map(len) == shakespeare.DevSplit(len(split.train), len(split.valid))
+    assert split.map(len) == shakespeare.Split(len(split.train), len(split.valid), len(split.test))
+
+
+@pytest.mark.parametrize("valid_frac, test_frac, match", [(0.05, 0, "test_frac"), (0.05, 1, "test_frac"),
+                                                          (0, 0.1, "valid_frac"), (0.9, 0.1, "valid_frac")])
+def test_three_way_rejects_bad_fractions(valid_frac, test_frac, match):
+    with pytest.raises(ValueError, match=match):
+        shakespeare.three_way("a\nb\nc\nd\n", valid_frac, test_frac)

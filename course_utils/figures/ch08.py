@@ -93,27 +93,27 @@ def shifted_targets(T=13):
 # ---------------------------------------------------------------- stream batching
 
 
-def stream_batching(B=3, T=5, L=17):
-    """One text cut into B streams, walked in windows of T steps: the state is carried, the gradient is cut."""
-    text = _hamlet_line()[: B * L + 1]
+def stream_batching(N=3, T=5, L=17):
+    """One text cut into N streams (the batch), walked in windows of T steps: state carried, gradient cut."""
+    text = _hamlet_line()[: N * L + 1]
     n_windows = L // T
     fig, ax = _canvas(13.4, 6.8)
 
     # the text as one strip, each character coloured by the stream that reads it as an input
     c, x0, y_text = 0.22, 1.2, 6.0
     for i, ch in enumerate(text):
-        if i == B * L or i % L >= n_windows * T:  # only a target, or in a dropped partial window
+        if i == N * L or i % L >= n_windows * T:  # only a target, or in a dropped partial window
             fc, ec = "white", GREY
         else:
             fc, ec = STREAM_COLORS[i // L]
         _char(ax, x0 + c * i, y_text, ch, size=c * 0.92, fc=fc, ec=ec, fs=FS - 5)
-    _note(ax, x0, y_text + 0.4, f"the text, {B * L + 1} characters, cut into B = {B} streams of L = {L} steps; "
+    _note(ax, x0, y_text + 0.4, f"the text, {N * L + 1} characters, cut into N = {N} streams of L = {L} steps; "
           "white: never an input in this epoch", fs=FS - 1)
 
     # the streams, one row each, in windows of T steps
     s, dx, gap = 0.4, 0.46, 1.05
     xw = [2.3 + k * (T * dx + gap) for k in range(n_windows + 1)]  # left edge of each window (last: partial)
-    ys = [4.9 - 1.05 * b for b in range(B)]
+    ys = [4.9 - 1.05 * b for b in range(N)]
     for b, y in enumerate(ys):
         fc, ec = STREAM_COLORS[b]
         _note(ax, 0.2, y, f"stream {b}", fs=FS - 1, color=ec)
@@ -137,9 +137,9 @@ def stream_batching(B=3, T=5, L=17):
     _note(ax, xw[-1] - gap + 0.3 + dx, ys[0] + 0.42, "dropped", ha="center", fs=FS - 3, color=MUTED)
     y_bot = ys[-1] - 0.5
     for k, xk in enumerate(xw[1:-1], start=1):
-        _bracket(ax, xk, xk + T * dx, y_bot, f"window {k}: X[{k}], (B, T)")
-    _bracket(ax, xw[0], xw[0] + T * dx, y_bot, f"window 0: X[0], (B, T) = ({B}, {T})")
-    _note(ax, 0.2, 1.05, "update k reads window k of all B streams at once; its final state starts window k + 1 "
+        _bracket(ax, xk, xk + T * dx, y_bot, f"window {k}: X[{k}], (N, T)")
+    _bracket(ax, xw[0], xw[0] + T * dx, y_bot, f"window 0: X[0], (N, T) = ({N}, {T})")
+    _note(ax, 0.2, 1.05, "update k reads window k of all N streams at once; its final state starts window k + 1 "
           "(orange),", fs=FS - 1)
     _note(ax, 0.2, 0.65, "detached: the gradient stops at the border (red), so an update backpropagates T steps "
           "only.", fs=FS - 1)

@@ -3,9 +3,9 @@
 The pipeline, with the letters the slides use (V characters in the vocabulary, H hidden units):
 
     text --CharVocab.encode--> ids (n,) int64    (nlp.vocab.CharVocab: every character, sorted)
-    ids  --stream_batches-->   X, Y (n_windows, B, T): B parallel streams, walked in windows of T steps;
+    ids  --stream_batches-->   X, Y (n_windows, N, T): N parallel streams (the batch), walked in windows of T steps;
                                Y is X shifted by one character (the target is the next character)
-    X[k] --CharModel-->        logits (B, T, V); the recurrent state (h, c) at the end of window k
+    X[k] --CharModel-->        logits (N, T, V); the recurrent state (h, c) at the end of window k
                                is the starting state of window k + 1 (stateful truncated BPTT)
 
 Scores are in bits per character: the mean of -log2 p(next character), what a perfect code built
@@ -56,11 +56,11 @@ def stream_batches(ids, batch_size, T):
     if L < T:
         raise ValueError(f"{len(ids)} ids make {batch_size} streams of {L} steps, shorter than one window of T={T}")
     n_windows = L // T
-    starts = np.arange(batch_size)[:, None] * L  # (B, 1)
+    starts = np.arange(batch_size)[:, None] * L  # (N, 1)
     steps = np.arange(n_windows * T)[None, :]  # (1, n_windows * T)
-    X = ids[starts + steps].astype(np.int64)  # (B, n_windows * T)
+    X = ids[starts + steps].astype(np.int64)  # (N, n_windows * T)
     Y = ids[starts + steps + 1].astype(np.int64)
-    as_windows = lambda A: A.reshape(batch_size, n_windows, T).transpose(1, 0, 2).copy()  # (n_windows, B, T)
+    as_windows = lambda A: A.reshape(batch_size, n_windows, T).transpose(1, 0, 2).copy()  # (n_windows, N, T)
     return as_windows(X), as_windows(Y)
 
 
@@ -70,7 +70,7 @@ def stream_batches(ids, batch_size, T):
 class CharModel(nn.Module):
     """Embedding (V, E) -> one recurrent layer of H units (LSTM or GRU) -> linear layer to V logits.
 
-    forward(x, state=None): x (B, T) int64 ids -> (logits (B, T, V), state). `state` is the layer's
+    forward(x, state=None): x (N, T) int64 ids -> (logits (N, T, V), state). `state` is the layer's
     state at the end of the window (an (h, c) pair for an LSTM, h for a GRU), to pass to the next window.
     """
 
@@ -88,8 +88,8 @@ class CharModel(nn.Module):
         self.head = nn.Linear(H, vocab.V)
 
     def forward(self, x, state=None):
-        states, state = self.rnn(self.embed(x), state)  # (B, T, H)
-        return self.head(states), state  # (B, T, V)
+        states, state = self.rnn(self.embed(x), state)  # (N, T, H)
+        return self.head(states), state  # (N, T, V)
 
     def config(self):
         return {"chars": self.vocab.chars, "H": self.H, "cell": self.cell, "embed_dim": self.embed_dim}
@@ -118,17 +118,30 @@ def perplexity(bits):
     return 2.0 ** bits
 
 
+def _autocast(model, bf16):
+    """A context that runs the forward pass in bfloat16 (torch.autocast) when bf16 is True, else does nothing."""
+    return torch.autocast(training.model_device(model).type, dtype=torch.bfloat16, enabled=bool(bf16))
+
+
+def _at_least_float32(logits):
+    """bfloat16 logits (from autocast) as float32, for the loss; float32 and float64 ones unchanged."""
+    return logits.float() if logits.dtype in (torch.bfloat16, torch.float16) else logits
+
+
 @torch.no_grad()
-def evaluate_bpc(model, ids, *, batch_size=32, T=100):
+def evaluate_bpc(model, ids, *, batch_size=32, T=100, bf16=False):
     """Bits per character of `model` on `ids`, read as `batch_size` streams with the state carried.
 
     Scores the first batch_size * (n_windows * T) targets (stream_batches drops a short tail).
+    bf16=True runs the matrix products in bfloat16 (torch.autocast); the loss is summed in float32.
     """
     X, Y = stream_batches(ids, batch_size, T)
     model.eval()
     state, nats = None, 0.0
     for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
-        logits, state = model(x.to(training.model_device(model)), state)
+        with _autocast(model, bf16):
+            logits, state = model(x.to(training.model_device(model)), state)
+        logits = _at_least_float32(logits)
         nats += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).to(logits.device),
                                             reduction="sum").item()
     return nats / Y.size / math.log(2)
@@ -141,7 +154,10 @@ def evaluate_bpc(model, ids, *, batch_size=32, T=100):
 class CharRecipe:
     """How to train: `steps` updates on windows of T characters from batch_size streams, Adam with
     peak rate lr (cosine decay to zero when cosine=True), gradient norm clipped to `clip`.
-    stateful=True carries the state across windows; False starts every window from zeros."""
+    stateful=True carries the state across windows; False starts every window from zeros.
+    shuffle=True (stateless only) draws the windows of each pass in a random order (seeded by
+    shuffle_seed), each batch mixing windows from anywhere in the text, instead of walking them in order.
+    bf16=True runs the forward pass in bfloat16 (torch.autocast; weights and Adam stay float32)."""
 
     steps: int = 300
     batch_size: int = 64
@@ -150,6 +166,25 @@ class CharRecipe:
     clip: float = 1.0
     stateful: bool = True
     cosine: bool = True
+    shuffle: bool = False
+    shuffle_seed: int = 0
+    bf16: bool = False
+
+
+def shuffle_windows(X, Y, n_passes, seed=0):
+    """The windows of `stream_batches` in a random order, for stateless training.
+
+    X, Y: (n_windows, N, T). Returns X, Y of shape (n_passes * n_windows, N, T): each pass is a fresh
+    permutation (numpy Generator([seed, pass])) of all n_windows * N windows, cut into batches of N,
+    so a batch mixes windows from anywhere in the text; Y[k, b] stays the target of X[k, b].
+    """
+    X, Y = np.asarray(X), np.asarray(Y)
+    if X.ndim != 3 or X.shape != Y.shape:
+        raise ValueError(f"X and Y must both have shape (n_windows, N, T), got {X.shape} and {Y.shape}")
+    n_windows, N, T = X.shape
+    positive_int("n_passes", n_passes)
+    order = np.concatenate([np.random.default_rng([seed, p]).permutation(n_windows * N) for p in range(n_passes)])
+    return X.reshape(-1, T)[order].reshape(-1, N, T), Y.reshape(-1, T)[order].reshape(-1, N, T)
 
 
 def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sample_every=None,
@@ -157,9 +192,10 @@ def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sam
     """Train `model` on `ids` (n,) following `recipe`; returns a training.History in bits per character.
 
     The windows are walked in order (window k of every stream, then k + 1, ...), starting again at
-    the first window when they run out (the state is reset then). Deterministic for a given model:
-    no shuffling. With `valid_ids`, held-out bits/char are measured every `eval_every` updates and at
-    the end (`evaluate_bpc` with `eval_kwargs`; passed to `on_eval(update, bits)` if given); with
+    the first window when they run out (the state is reset then), unless recipe.shuffle draws them
+    in a random order (stateless). Deterministic for a given model and recipe. With `valid_ids`
+    (validation ids), bits/char are measured every `eval_every` updates and at the end
+    (`evaluate_bpc` with `eval_kwargs`, in bfloat16 if the recipe is; passed to `on_eval(update, bits)` if given); with
     `sample_every`, a sample (temperature 1, seed 0) is stored every that many updates.
 
     The History: loss (training bits/char) and grad_norm (before clipping) per update, valid_loss
@@ -169,7 +205,12 @@ def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sam
     if not isinstance(recipe, CharRecipe):
         raise ValueError(f"recipe must be a CharRecipe, got {type(recipe).__name__}")
     positive_int("recipe.steps", recipe.steps)
+    if recipe.shuffle and recipe.stateful:
+        raise ValueError("recipe.shuffle=True needs stateful=False: a state cannot be carried between shuffled windows")
     X, Y = stream_batches(ids, recipe.batch_size, recipe.T)
+    n_windows = len(X)
+    if recipe.shuffle:
+        X, Y = shuffle_windows(X, Y, -(-recipe.steps // n_windows), recipe.shuffle_seed)
     X, Y = torch.from_numpy(X), torch.from_numpy(Y)
     device = training.model_device(model)
     opt = torch.optim.Adam(model.parameters(), lr=recipe.lr)
@@ -182,20 +223,22 @@ def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sam
         if k == 0 or not recipe.stateful:
             state = None
         model.train()
-        logits, state = model(X[k].to(device), detach_state(state))
+        with _autocast(model, recipe.bf16):
+            logits, state = model(X[k].to(device), detach_state(state))
+        logits = _at_least_float32(logits)
         loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[k].reshape(-1).to(device))
         if not training.update(model, opt, loss, clip_norm=recipe.clip, schedule=sched, on_step=record_bits):
             break
         done = step + 1
         if valid_ids is not None and eval_every and (done % eval_every == 0 or done == recipe.steps):
             history.valid_steps.append(done)
-            history.valid_loss.append(evaluate_bpc(model, valid_ids, **(eval_kwargs or {})))
+            history.valid_loss.append(evaluate_bpc(model, valid_ids, **{"bf16": recipe.bf16, **(eval_kwargs or {})}))
             if on_eval is not None:
                 on_eval(done, history.valid_loss[-1])
         if sample_every and (done % sample_every == 0 or step == 0):
             history.samples[done] = generate(model, sample_prime, sample_len, seed=0)
     history.seconds = time.perf_counter() - start
-    history.epochs = len(history.loss) / len(X)
+    history.epochs = len(history.loss) / n_windows
     return history
 
 

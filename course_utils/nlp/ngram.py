@@ -21,6 +21,7 @@ for V <= 127. Shapes: ids are (n,) int64 arrays of character ids in [0, V).
 import numpy as np
 
 from course_utils._checks import int_ids, positive_int
+from course_utils.data.shakespeare import DevSplit
 
 MAX_ORDER = 9
 
@@ -122,15 +123,16 @@ class WittenBell:
         return float(self.bits_by_order(ids)[-1])
 
 
-def choose_order(train_ids, V, *, max_order=MAX_ORDER, valid_frac=0.1):
-    """Fit on the first 1 - valid_frac of train_ids, score orders 1..max_order on the rest.
+def choose_order(dev, V, *, max_order=MAX_ORDER):
+    """Count on dev.train, score orders 1..max_order on dev.valid; the order with the fewest bits wins.
 
-    Returns (best order, (max_order,) validation bits per order). The held-out test text is never
-    looked at: refit `WittenBell(train_ids, V, best)` on all training ids and score that once.
+    dev: a `shakespeare.DevSplit` of id arrays (train and validation only, so the test part cannot be
+    read here). Returns (best order, (max_order,) validation bits per order). Score the chosen model,
+    `WittenBell(dev.train, V, best)`, on the test part once, outside this function.
     """
-    train_ids = int_ids("train_ids", train_ids, V, nonempty=True)
-    if not 0 < valid_frac < 1:
-        raise ValueError(f"valid_frac must be strictly between 0 and 1, got {valid_frac}")
-    cut = int(len(train_ids) * (1 - valid_frac))
-    bits = WittenBell(train_ids[:cut], V, max_order).bits_by_order(train_ids[cut:])
+    if not isinstance(dev, DevSplit):
+        raise ValueError(f"dev must be a DevSplit (train and validation ids, no test part), got {type(dev).__name__}")
+    train_ids = int_ids("dev.train", dev.train, V, nonempty=True)
+    valid_ids = int_ids("dev.valid", dev.valid, V, nonempty=True)
+    bits = WittenBell(train_ids, V, max_order).bits_by_order(valid_ids)
     return int(np.argmin(bits)) + 1, bits
