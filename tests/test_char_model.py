@@ -114,6 +114,20 @@ def test_bits_per_char_numpy_matches_torch_cross_entropy():
         cm.bits_per_char(np.zeros((4, 3)), np.arange(3))
 
 
+def test_position_bits_in_text_order(vocab):
+    model = small_model(vocab)
+    ids = vocab.encode(TEXT)
+    positions, bits = cm.position_bits(model, ids, batch_size=4, T=9)
+    assert bits.mean() == pytest.approx(cm.evaluate_bpc(model, ids, batch_size=4, T=9), abs=1e-10)
+    assert len(set(positions.tolist())) == len(positions) and positions.min() >= 1 and positions.max() < len(ids)
+    # one stream: the whole text read in one forward pass, each character scored by what came before it
+    positions, bits = cm.position_bits(model, ids, batch_size=1, T=9)
+    logits = model(torch.from_numpy(ids[None, :-1]))[0][0].detach().double()
+    direct = -torch.log_softmax(logits, -1)[torch.arange(len(ids) - 1), torch.from_numpy(ids[1:])] / np.log(2)
+    np.testing.assert_array_equal(positions, np.arange(1, len(positions) + 1))
+    np.testing.assert_allclose(bits, direct.numpy()[: len(bits)], rtol=0, atol=1e-5)
+
+
 def test_evaluate_bpc_equals_a_direct_computation(vocab):
     model = small_model(vocab)
     ids = vocab.encode(TEXT)
@@ -185,12 +199,14 @@ def test_bf16_scores_close_to_float32_and_trains(vocab):
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-@pytest.mark.parametrize("temperature, top_k", [(1.0, None), (0.7, None), (1.3, 5), (0.0, None)])
-def test_numpy_generation_equals_torch(vocab, cell, temperature, top_k):
+@pytest.mark.parametrize("temperature, top_k, top_p", [(1.0, None, None), (0.7, None, None), (1.3, 5, None),
+                                                    (0.0, None, None), (1.0, None, 0.8), (1.2, 10, 0.9)])
+def test_numpy_generation_equals_torch(vocab, cell, temperature, top_k, top_p):
     model = small_model(vocab, cell, H=16)
     params = char_numpy.numpy_params(model)
-    torch_text = cm.generate(model, "To be", 150, temperature=temperature, top_k=top_k, seed=7)
-    numpy_text = char_numpy.generate_numpy(params, "To be", 150, temperature=temperature, top_k=top_k, seed=7)
+    torch_text = cm.generate(model, "To be", 150, temperature=temperature, top_k=top_k, top_p=top_p, seed=7)
+    numpy_text = char_numpy.generate_numpy(params, "To be", 150, temperature=temperature, top_k=top_k, top_p=top_p,
+                                           seed=7)
     assert len(torch_text) == 150 and torch_text == numpy_text
     assert torch_text != cm.generate(model, "To be", 150, temperature=1.0, seed=8) or temperature == 0
 

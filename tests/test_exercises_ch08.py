@@ -340,3 +340,32 @@ def test_every_bits_mistake_is_told_apart_from_the_reference():
     for mistake in ex_ch08.BITS_MISTAKES:
         case = ex_ch08._bits_cases()[0]
         assert not math.isclose(mistake.wrong(*case.args), ex_ch08._bits_reference(*case.args)), mistake.hint[:40]
+
+
+# ---- nucleus (top-p) filtering --------------------------------------------------------------------------
+
+
+def good_top_p(p, top_p):
+    order = np.argsort(-p, kind="stable")
+    n = int(np.searchsorted(np.cumsum(p[order]), top_p * (1 - 1e-12))) + 1
+    q = np.zeros_like(p)
+    q[order[:n]] = p[order[:n]]
+    return q / q.sum()
+
+
+def test_top_p_reference_equals_the_package_sampler():
+    from course_utils.nlp import sampling
+
+    for case in ex_ch08._nucleus_cases():
+        p, top_p = case.args
+        np.testing.assert_allclose(ex_ch08._nucleus(p, top_p), sampling.next_char_probs(np.log(p), top_p=top_p),
+                                   rtol=0, atol=1e-12, err_msg=case.label)
+
+
+def test_top_p_correct_answer_passes(capsys):
+    accepts(ex.check_top_p_filter, good_top_p, capsys)
+
+
+@pytest.mark.parametrize("mistake", ex_ch08.NUCLEUS_MISTAKES, ids=lambda m: m.hint[:30])
+def test_top_p_mistakes_get_their_hint(mistake):
+    fails_with(ex.check_top_p_filter, mistake.wrong, "not quite", mistake.hint)

@@ -98,3 +98,14 @@ def test_bad_inputs():
         ngram.WittenBell(np.arange(6), 5, 2)
     with pytest.raises(ValueError, match=r"train_ids must be an integer array of shape \(N,\), got float64"):
         ngram.unigram_bpc(np.ones(3), np.arange(2), 3)
+
+
+def test_position_bits_are_each_characters_own_score():
+    chars = "".join(sorted(set(TEXT)))
+    ids = encode(TEXT, chars)
+    model = ngram.WittenBell(ids[:60], len(chars), 4)
+    test = ids[60:]
+    bits = model.position_bits(test)
+    by_hand = [-np.log2(model.probs(test[:i])[test[i]]) for i in range(len(test))]  # the one-context path
+    np.testing.assert_allclose(bits, by_hand, rtol=0, atol=1e-12)
+    assert bits.mean() == pytest.approx(model.bits_per_char(test), abs=1e-12)

@@ -50,7 +50,12 @@ from course_utils.exercises.ch07 import (
     check_dot_product_attention,
     check_masked_softmax,
 )
-from course_utils.exercises.ch08 import check_bits_per_char, check_stream_batches, check_temperature_probs
+from course_utils.exercises.ch08 import (
+    check_bits_per_char,
+    check_stream_batches,
+    check_temperature_probs,
+    check_top_p_filter,
+)
 from course_utils.exercises.engine import (
     Case,
     ExerciseFailed,
@@ -73,5 +78,5 @@ __all__ = [
     "check_conv_matrix", "check_output_length", "check_causal_conv", "check_receptive_field",
     "check_skipgram_pairs", "check_negative_sampling", "check_nearest_neighbours", "check_sparse_sgd_step",
     "check_masked_softmax", "check_additive_context", "check_dot_product_attention", "check_decoder_step",
-    "check_stream_batches", "check_temperature_probs", "check_bits_per_char",
+    "check_stream_batches", "check_temperature_probs", "check_top_p_filter", "check_bits_per_char",
 ]

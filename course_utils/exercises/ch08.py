@@ -1,4 +1,4 @@
-"""Chapter 08 checkers: the stream batcher's windows, temperature softmax, bits per character.
+"""Chapter 08 checkers: the stream batcher's windows, temperature softmax, bits per character, top-p filtering.
 
 References written out here (the policy is in `course_utils.exercises`).
 """
@@ -293,3 +293,70 @@ def _bits_not_finite(args, got):
                 "(huge logit gaps) and np.exp overflows above about 709. Compute the log-softmax directly: "
                 "log p = z - m - log(sum(exp(z - m))) with m the row's maximum.")
     return None
+
+
+# ---------------------------------------------------------------- chapter 08: nucleus (top-p) filtering
+
+
+def _nucleus(p, top_p, *, strict=False, drop_last=False, renormalise=True, ranked=True, ties="lower"):
+    """p restricted to its smallest most-likely set holding at least top_p, written as a plain loop.
+
+    The keyword arguments switch on the classic mistakes.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    key = (lambda i: (-p[i], i)) if ties == "lower" else (lambda i: (-p[i], -i))
+    order = sorted(range(len(p)), key=key) if ranked else list(range(len(p)))
+    kept, mass = [], 0.0
+    for i in order:
+        if drop_last and mass + p[i] >= top_p and kept:
+            break
+        kept.append(i)
+        mass += p[i]
+        if (mass > top_p) if strict else (mass >= top_p):
+            break
+    q = np.zeros_like(p)
+    q[kept] = p[kept]
+    return q / q.sum() if renormalise else q
+
+
+NUCLEUS_MISTAKES = (
+    Mistake(lambda p, top_p: _nucleus(p, top_p, renormalise=False),
+            "the kept probabilities were not renormalised: divide them by their sum so that they add up to 1."),
+    Mistake(lambda p, top_p: _nucleus(p, top_p, ranked=False),
+            "you added characters in index order: the nucleus is built from the MOST LIKELY characters first "
+            "(sort by decreasing probability, e.g. np.argsort(-p, kind='stable'))."),
+    Mistake(lambda p, top_p: _nucleus(p, top_p, drop_last=True),
+            "one character too few: keep the character whose probability makes the mass REACH top_p (the "
+            "smallest set with mass >= top_p), not only those before it."),
+    Mistake(lambda p, top_p: _nucleus(p, top_p, strict=True),
+            "when the mass equals top_p exactly you kept one more character: the set needs mass >= top_p, "
+            "not > top_p."),
+    Mistake(lambda p, top_p: _nucleus(p, top_p, ties="higher"),
+            "between equally likely characters keep the one with the LOWER index first (np.argsort(-p, "
+            "kind='stable') does it)."),
+)
+
+
+def _nucleus_cases():
+    rng = np.random.default_rng(8800)
+    random = rng.dirichlet(np.full(12, 0.5))
+    return [
+        Case("12 characters, top_p=0.9", (random, 0.9)),
+        Case("12 characters, top_p=0.5", (random, 0.5)),
+        Case("an exact sum: [0.25, 0.5, 0.25], top_p=0.75", (np.array([0.25, 0.5, 0.25]), 0.75)),
+        Case("ties: four equal, top_p=0.5", (np.full(4, 0.25), 0.5)),
+        Case("top_p=1 keeps everything", (random, 1.0)),
+        Case("a tiny top_p keeps the most likely alone", (random, 1e-6)),
+    ]
+
+
+def check_top_p_filter(student_fn):
+    """Exercise: `top_p_filter(p, top_p) -> q` (V,): nucleus sampling's distribution.
+
+    Keep the smallest set of most likely characters (ties by lower index) whose probabilities sum to at
+    least top_p, zero the others, renormalise.
+    """
+    return check_function("top_p_filter", student_fn, _nucleus, _nucleus_cases(), NUCLEUS_MISTAKES, atol=1e-12,
+                          shape_hint="Return a (V,) distribution: one probability per character, zeros included.",
+                          advice="Rank the characters by probability, keep them until the mass reaches top_p, "
+                                 "zero the rest and divide by the kept mass.")

@@ -147,6 +147,28 @@ def evaluate_bpc(model, ids, *, batch_size=32, T=100, bf16=False):
     return nats / Y.size / math.log(2)
 
 
+@torch.no_grad()
+def position_bits(model, ids, *, batch_size=32, T=100, bf16=False):
+    """Bits -log2 p of each scored character, in text order: (positions (M,), bits (M,)).
+
+    Reads `ids` as `evaluate_bpc` does (batch_size streams, state carried), so bits.mean() is its score;
+    positions[m] is the index in `ids` of the character that bits[m] scores (its target).
+    """
+    X, Y = stream_batches(ids, batch_size, T)  # (n_windows, B, T)
+    model.eval()
+    state, out = None, []
+    for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
+        with _autocast(model, bf16):
+            logits, state = model(x.to(training.model_device(model)), state)
+        logits = _at_least_float32(logits)
+        nats = nn.functional.cross_entropy(logits.transpose(1, 2), y.to(logits.device), reduction="none")  # (B, T)
+        out.append(nats.double().cpu().numpy() / math.log(2))
+    bits = np.stack(out, axis=1)  # (B, n_windows, T)
+    L = (len(ids) - 1) // batch_size  # steps per stream (stream_batches' rule)
+    positions = np.arange(batch_size)[:, None] * L + np.arange(bits.shape[1] * T)[None] + 1  # (B, n_windows * T)
+    return positions.reshape(-1), bits.reshape(-1)
+
+
 # ---------------------------------------------------------------- training: stateful truncated BPTT
 
 
@@ -254,10 +276,11 @@ def _check_prime(prime, vocab):
 
 
 @torch.no_grad()
-def generate(model, prime, n, *, temperature=1.0, top_k=None, seed=0):
+def generate(model, prime, n, *, temperature=1.0, top_k=None, top_p=None, seed=0):
     """Read `prime`, then draw n characters one at a time, each fed back in; returns the n new characters.
 
-    temperature 0 is greedy decoding (always the most likely character). The draws come from
+    temperature 0 is greedy decoding (always the most likely character); top_k and top_p (nucleus)
+    restrict the draw as `sampling.next_char_probs` says. The draws come from
     numpy's Generator(seed) through `sampling.sample_index`, the same rule as `char_numpy.generate_numpy`.
     """
     if not isinstance(model, CharModel):
@@ -269,7 +292,7 @@ def generate(model, prime, n, *, temperature=1.0, top_k=None, seed=0):
     logits, state = model(torch.as_tensor(ids[None], device=training.model_device(model)), None)  # (1, P, V)
     out = []
     for _ in range(n):
-        p = sampling.next_char_probs(logits[0, -1].to(torch.float64).cpu().numpy(), temperature, top_k)
+        p = sampling.next_char_probs(logits[0, -1].to(torch.float64).cpu().numpy(), temperature, top_k, top_p)
         out.append(sampling.sample_index(p, rng))
         logits, state = model(torch.tensor([[out[-1]]], device=training.model_device(model)), state)
     return model.vocab.decode(np.array(out, dtype=np.int64))

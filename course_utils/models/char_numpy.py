@@ -47,7 +47,7 @@ def _step(params, idx, state):
     return (h @ params["W_hy"] + params["b_y"])[0], state
 
 
-def generate_numpy(params, prime, n, *, temperature=1.0, top_k=None, seed=0):
+def generate_numpy(params, prime, n, *, temperature=1.0, top_k=None, top_p=None, seed=0):
     """The numpy twin of `char_model.generate`: read `prime`, return n drawn characters."""
     vocab = CharVocab(params["chars"])
     if not isinstance(prime, str) or not prime or len(prime) > MAX_PRIME:
@@ -61,7 +61,7 @@ def generate_numpy(params, prime, n, *, temperature=1.0, top_k=None, seed=0):
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(n):
-        out.append(sampling.sample_index(sampling.next_char_probs(logits, temperature, top_k), rng))
+        out.append(sampling.sample_index(sampling.next_char_probs(logits, temperature, top_k, top_p), rng))
         logits, state = _step(params, out[-1], state)
     return vocab.decode(np.array(out, dtype=np.int64))
 

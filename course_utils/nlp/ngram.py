@@ -75,16 +75,12 @@ class WittenBell:
         pos = np.minimum(np.searchsorted(table_codes, queries), len(table_codes) - 1)
         return np.where(table_codes[pos] == queries, values[pos], 0)
 
-    def bits_by_order(self, ids):
-        """(order,) array: bits per character on `ids` of the models of order 1, 2, ..., self.order.
-
-        Position i is scored with the context ids[i-k+1 .. i-1] when it exists in `ids`; the first
-        k - 1 positions (no full context) use the shorter contexts available.
-        """
+    def _probs_by_order(self, ids):
+        """[(n,) probability of every position's character under the model of order k] for k = 1 .. order."""
         ids = int_ids("ids", ids, self.V, nonempty=True)
         n, V = len(ids), self.V
         p = np.full(n, 1.0 / V)  # order 0: uniform
-        bits = []
+        by_order = []
         for k in range(1, self.order + 1):
             codes, counts = self.grams[k - 1]
             ctx_codes, totals, distinct = self.contexts[k - 1]
@@ -97,8 +93,20 @@ class WittenBell:
             p_k = lower.copy()
             p_k[seen] = (c_hc[seen] + u_h[seen] * lower[seen]) / (c_h[seen] + u_h[seen])
             p = np.concatenate([p[: k - 1], p_k])
-            bits.append(float(-np.log2(p).mean()))
-        return np.array(bits)
+            by_order.append(p)
+        return by_order
+
+    def bits_by_order(self, ids):
+        """(order,) array: bits per character on `ids` of the models of order 1, 2, ..., self.order.
+
+        Position i is scored with the context ids[i-k+1 .. i-1] when it exists in `ids`; the first
+        k - 1 positions (no full context) use the shorter contexts available.
+        """
+        return np.array([float(-np.log2(p).mean()) for p in self._probs_by_order(ids)])
+
+    def position_bits(self, ids):
+        """(n,) bits -log2 p of every character of `ids` under the order-`self.order` model (as `bits_by_order`)."""
+        return -np.log2(self._probs_by_order(ids)[-1])
 
     def probs(self, context):
         """(V,) distribution of the next character after `context` (ids; its last order - 1 are used)."""
