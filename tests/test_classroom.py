@@ -214,7 +214,7 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
     to_exchange = [f"--Exchange.root={exchange}", f"--course={classroom.COURSE_ID}"]
     instructor = read(ROOT / "notebooks" / f"{FAST}.ipynb")
     exercises = [classroom.DEFINITION.search(ex.given)[1] for ex in student.exercises(instructor)]
-    assert len(exercises) == 3
+    assert len(exercises) == 4
     classroom.write_course(ROOT / "notebooks", course, chapters=[FAST])
     nbgrader((course, "generate_assignment", FAST, "--force"), (course, "release_assignment", FAST, "--force",
                                                                    *to_exchange),
@@ -235,7 +235,8 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
     checker_of = {ex: check for (ex, solution), (check, _) in zip(graded[::2], graded[1::2]) if solution}
     assert sorted(checker_of) == sorted(exercises)
 
-    submissions = {"solved": exercises, "blank": [], "partial": [exercises[0], exercises[2]]}
+    partly = [ex for ex in exercises if ex != "bptt"]  # every exercise but one
+    submissions = {"solved": exercises, "blank": [], "partial": partly}
     for name, solved in submissions.items():
         shutil.copytree(tmp_path / "fetched", tmp_path / name)
         solve(tmp_path / name / FAST / f"{FAST}.ipynb", instructor, solved, noisy=name == "solved")
@@ -252,9 +253,9 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
         max_score = gb.find_assignment(FAST).max_score
     print(f"\nautograde {FAST}: {scores} of {max_score}")
     points = classroom.POINTS_PER_EXERCISE
-    assert max_score == 3 * points
-    assert scores == {"solved": 3 * points, "blank": 0, "partial": 2 * points}
-    assert per_cell["partial"] == {exercises[0]: points, exercises[1]: 0, exercises[2]: points}
+    assert max_score == 4 * points
+    assert scores == {"solved": 4 * points, "blank": 0, "partial": 3 * points}
+    assert per_cell["partial"] == {ex: points if ex in partly else 0 for ex in exercises}
     for name, score in scores.items():
         html = (course / "feedback" / name / FAST / f"{FAST}.html").read_text()
         assert f"{FAST} (Score: {float(score)} / {float(max_score)})" in html

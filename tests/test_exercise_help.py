@@ -1,10 +1,10 @@
 """Progressive help: nothing a student reads before asking for help gives the solution away.
 
-Every exercise of every chapter (found by globbing notebooks/*.ipynb) must have, in the markdown cell
-right below it, a collapsed "Nudge" and then a collapsed "Recipe" `<details>` block; and what the student
-reads first -- the stub's message and the code in the prompt above -- may show at most MAX_EXPOSURE of
-the solution's own tokens (`student.exposure`). Before this rule the stubs carried the old `### HINT:`
-lines, which showed 45-100 % of the solution's tokens in 22 of 25 exercises.
+Every chapter (found by globbing notebooks/*.ipynb) has at least MIN_EXERCISES exercises, and every exercise
+must have, in the markdown cell right below it, a collapsed "Nudge" and then a collapsed "Recipe" `<details>`
+block; and what the student reads first -- the stub's message and the code in the prompt above -- may show
+at most MAX_EXPOSURE of the solution's own tokens (`student.exposure`). Before this rule the stubs carried
+the old `### HINT:` lines, which showed 46-100 % of the solution's tokens in 23 of 25 exercises.
 """
 
 from pathlib import Path
@@ -17,7 +17,7 @@ from course_utils import student
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_EXPOSURE = 0.35
-MIN_EXERCISES = 3
+MIN_EXERCISES = 4
 
 EXERCISES = [ex for path in NOTEBOOKS for ex in student.exercises(nbformat.read(path, as_version=4), name=path.name)]
 IDS = [f"{ex.notebook[:2]}-cell{ex.cell}" for ex in EXERCISES]

@@ -129,7 +129,7 @@ def test_rule_accepts_unsolved_checkers_and_names_every_other_failure():
 
 BROKEN = [  # an instructor notebook whose student edition breaks the rule twice
     "import sys\nimport numpy as np\nfrom course_utils import exercises\nprint(sys.executable)",
-    "def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):\n    ### BEGIN SOLUTION\n    ### HINT: tanh\n"
+    "def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):\n    ### BEGIN SOLUTION\n"
     "    return np.tanh(x_t @ W_xh + h_prev @ W_hh + b_h)\n    ### END SOLUTION",
     "exercises.check_rnn_step(rnn_step);",
     "h = rnn_step(np.ones((1, 2)), np.zeros((1, 3)), np.ones((2, 3)), np.eye(3), np.zeros(3))",  # uses the exercise
@@ -148,7 +148,7 @@ def test_a_broken_student_edition_fails_in_a_real_kernel(tmp_path):
     assert executed.cells[0].outputs[0]["text"].strip() == sys.executable  # the kernel runs this Python
     problems = rule_violations(executed, "09_broken.ipynb")
     assert len(problems) == 2, problems
-    assert "cell 4" in problems[0] and "NotImplementedError: tanh" in problems[0]
+    assert "cell 4" in problems[0] and "NotImplementedError: write your code here" in problems[0]
     assert "cell 5" in problems[1] and "must fail only with ExerciseFailed" in problems[1]
     # The instructor version of the same notebook breaks it differently: its checker passes.
     executed = execute(src / "09_broken.ipynb", cwd=tmp_path, timeout=120)
