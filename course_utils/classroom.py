@@ -99,10 +99,6 @@ os.environ["PYTHONWARNINGS"] = "ignore"
 '''
 
 
-def _source(cell):
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
-
 def nbgrader_metadata(grade_id, *, solution=False, grade=False, locked=False, points=None):
     """The `nbgrader` cell metadata dict (schema 3) for one cell."""
     if not re.fullmatch(r"[A-Za-z0-9_-]+", grade_id):
@@ -133,7 +129,7 @@ def assignment_notebook(nb, *, name="notebook"):
     code = [i for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
     if not code:
         raise ValueError(f"{name}: expected a notebook with a setup code cell, found no code cell")
-    exercises = [i for i in code if student.BEGIN in _source(cells[i])]
+    exercises = [i for i in code if student.BEGIN in student.cell_source(cells[i])]
     if not exercises:
         raise ValueError(f"{name}: expected at least one exercise ('{student.BEGIN}'), found none")
     if exercises[0] == code[0]:
@@ -147,24 +143,24 @@ def assignment_notebook(nb, *, name="notebook"):
         cells[i].setdefault("metadata", {})["nbgrader"] = nbgrader_metadata(grade_id, **flags)
 
     for i in exercises:
-        source = _source(cells[i])
+        source = student.cell_source(cells[i])
         student.strip_solutions(source, where=f"{name}, cell {i + 1}")  # the markers pair up (or ValueError)
         defined = DEFINITION.search(source)
         if not defined:
             raise ValueError(f"{name}, cell {i + 1}: an exercise cell must define a function (def name(...):)")
         later = [j for j in code if j > i]
-        checker = CHECKER_CALL.search(_source(cells[later[0]])) if later else None
+        checker = CHECKER_CALL.search(student.cell_source(cells[later[0]])) if later else None
         if not checker:
-            found = repr(_source(cells[later[0]])[:60]) if later else "no code cell"
+            found = repr(student.cell_source(cells[later[0]])[:60]) if later else "no code cell"
             raise ValueError(f"{name}, cell {i + 1}: the exercise {defined[1]!r} must be followed by a code cell "
                              f"calling exercises.check_<name>(...), found {found}")
         mark(i, defined[1], solution=True)
         mark(later[0], checker[1], grade=True, locked=True, points=POINTS_PER_EXERCISE)
     setup = cells[code[0]]
-    setup["source"] = CLASSROOM_SETUP + "\n" + _source(setup)
+    setup["source"] = CLASSROOM_SETUP + "\n" + student.cell_source(setup)
     mark(code[0], "setup", locked=True)
     for i, cell in enumerate(cells):
-        text = _source(cell)
+        text = student.cell_source(cell)
         images.update(IMAGE_LINK.findall(text))
         cell["source"] = rewrite_image_links(text)
         if cell["cell_type"] == "code":

@@ -65,7 +65,7 @@ def student_notebook(nb, *, name="notebook"):
     for number, cell in enumerate(nb["cells"], start=1):
         if cell["cell_type"] != "code":
             continue
-        cell["source"] = strip_solutions(_source(cell), where=f"{name}, cell {number}")
+        cell["source"] = strip_solutions(cell_source(cell), where=f"{name}, cell {number}")
         cell["outputs"], cell["execution_count"] = [], None
     return nb
 
@@ -81,7 +81,8 @@ class Exercise(NamedTuple):
     help: str  # the markdown cell right below it ("" when the next cell is code)
 
 
-def _source(cell):
+def cell_source(cell):
+    """A notebook cell's source as one str (nbformat stores a str or a list of lines)."""
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
@@ -89,7 +90,7 @@ def exercises(nb, *, name="notebook"):
     """Every exercise of an instructor notebook dict, in order, as `Exercise` tuples."""
     cells, found = nb["cells"], []
     for i, cell in enumerate(cells):
-        source = _source(cell)
+        source = cell_source(cell)
         if cell["cell_type"] != "code" or BEGIN not in source:
             continue
         solution, given, inside = [], [], False
@@ -103,10 +104,10 @@ def exercises(nb, *, name="notebook"):
         for j in range(i - 1, -1, -1):
             if cells[j]["cell_type"] != "markdown":
                 break
-            above.insert(0, _source(cells[j]))
+            above.insert(0, cell_source(cells[j]))
         below = cells[i + 1] if i + 1 < len(cells) and cells[i + 1]["cell_type"] == "markdown" else None
         found.append(Exercise(name, i + 1, "".join(solution), "".join(given), "\n\n".join(above),
-                              _source(below) if below else ""))
+                              cell_source(below) if below else ""))
     return found
 
 

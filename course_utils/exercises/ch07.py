@@ -321,24 +321,24 @@ def _as_numpy(step):
     return run
 
 
+def _step_mistake(hint, **wrong):
+    """A Mistake whose wrong answer is the reference step with one of `_luong_step`'s mistakes switched on."""
+    return Mistake(_as_numpy(lambda *args: _luong_step(*args, **wrong)), hint)
+
+
 STEP_MISTAKES = (
-    Mistake(_as_numpy(lambda *a: _luong_step(*a, mask=False)),
-            "padding got attention weight: set the scores of positions where memory.mask is False to -inf "
-            "before the softmax (masked_fill(~memory.mask, float('-inf')))."),
-    Mistake(_as_numpy(lambda *a: _luong_step(*a, query="previous")),
-            "the previous state s_prev asked the question: in Luong's model the NEW state s_t (after the GRU) "
-            "scores the encoder states. (Bahdanau's decoder is the one that asks with s_{t-1}.)"),
-    Mistake(_as_numpy(lambda *a: _luong_step(*a, keys="dot")),
-            "those are dot scores s . h_j: the 'general' score is s W_a . h_j, and encode() already computed "
-            "h_j W_a^T for you in memory.keys."),
-    Mistake(_as_numpy(lambda *a: _luong_step(*a, readout="state only")),
-            "the readout ignores the context: Luong's output layer reads tanh([s_t, c_t] W_c + b_c) "
-            "(model.combine, then model.out)."),
-    Mistake(_as_numpy(lambda *a: _luong_step(*a, readout="no tanh")),
-            "the combined vector is not squashed: logits = out(tanh(combine([s_t, c_t])))."),
-    Mistake(_as_numpy(lambda *a: _luong_step(*a, axis=0)),
-            "your softmax ran over the batch (dim 0): each row's weights over its Tx input positions must sum "
-            "to 1, so take it over the last dim."),
+    _step_mistake("padding got attention weight: set the scores of positions where memory.mask is False to -inf "
+                  "before the softmax (masked_fill(~memory.mask, float('-inf'))).", mask=False),
+    _step_mistake("the previous state s_prev asked the question: in Luong's model the NEW state s_t (after the GRU) "
+                  "scores the encoder states. (Bahdanau's decoder is the one that asks with s_{t-1}.)",
+                  query="previous"),
+    _step_mistake("those are dot scores s . h_j: the 'general' score is s W_a . h_j, and encode() already computed "
+                  "h_j W_a^T for you in memory.keys.", keys="dot"),
+    _step_mistake("the readout ignores the context: Luong's output layer reads tanh([s_t, c_t] W_c + b_c) "
+                  "(model.combine, then model.out).", readout="state only"),
+    _step_mistake("the combined vector is not squashed: logits = out(tanh(combine([s_t, c_t]))).", readout="no tanh"),
+    _step_mistake("your softmax ran over the batch (dim 0): each row's weights over its Tx input positions must sum "
+                  "to 1, so take it over the last dim.", axis=0),
 )
 
 

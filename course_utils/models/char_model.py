@@ -133,18 +133,9 @@ def evaluate_bpc(model, ids, *, batch_size=32, T=100, bf16=False):
     """Bits per character of `model` on `ids`, read as `batch_size` streams with the state carried.
 
     Scores the first batch_size * (n_windows * T) targets (stream_batches drops a short tail).
-    bf16=True runs the matrix products in bfloat16 (torch.autocast); the loss is summed in float32.
+    bf16=True runs the matrix products in bfloat16 (torch.autocast); the loss is taken in float32.
     """
-    X, Y = stream_batches(ids, batch_size, T)
-    model.eval()
-    state, nats = None, 0.0
-    for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
-        with _autocast(model, bf16):
-            logits, state = model(x.to(training.model_device(model)), state)
-        logits = _at_least_float32(logits)
-        nats += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).to(logits.device),
-                                            reduction="sum").item()
-    return nats / Y.size / math.log(2)
+    return float(position_bits(model, ids, batch_size=batch_size, T=T, bf16=bf16)[1].mean())
 
 
 @torch.no_grad()
