@@ -2,7 +2,8 @@
 #   make lab       JupyterLab on notebooks/ (127.0.0.1, token auth on)
 #   make test      lint, unit tests, the student edition run top to bottom, widgets in headless Chromium,
 #                  notebooks under nbval, slide rendering, repo hygiene
-#   make slides    every deck to build/slides/*.html (and *.pdf where Chromium is present)
+#   make slides    every deck to build/slides/*.html (presenter view: key P) and *.notes.txt, and *.pdf with the
+#                  notes as annotations where Chromium is present
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
 #   make assignments  the course as an nbgrader class in build/classroom/ (installs requirements-classroom.txt)
 #   make figures   redraw images/ from course_utils.figures
@@ -62,8 +63,9 @@ slides: $(MARP)
 	@set -e; for deck in $(DECKS); do \
 	  name=$$(basename $$deck .md); \
 	  $(MARP) --html --allow-local-files $$deck -o build/slides/$$name.html; \
+	  $(MARP) --notes $$deck -o build/slides/$$name.notes.txt; \
 	  if command -v chromium >/dev/null 2>&1; then \
-	    $(MARP) --pdf --allow-local-files $$deck -o build/slides/$$name.pdf; \
+	    $(MARP) --pdf --pdf-notes --allow-local-files $$deck -o build/slides/$$name.pdf; \
 	  else echo "chromium not found: skipping $$name.pdf (apt-get install chromium)"; fi; \
 	done
 
