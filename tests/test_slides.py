@@ -188,11 +188,14 @@ def test_html_presenter_view_carries_the_notes(deck, html_of):
 
 
 @pytest.mark.parametrize("deck", DECKS, ids=lambda p: p.name)
-def test_every_image_has_descriptive_alt_text(deck, html_of):
+def test_every_image_has_descriptive_alt_text_and_is_centred(deck, html_of):
     imgs = [tag for tag in re.findall(r"<img\b[^>]*>", html_of(deck)) if "data-marp-twemoji" not in tag]
     assert len(imgs) == len(re.findall(r"!\[", deck.read_text())), f"{deck.name}: an image did not render"
+    html = html_of(deck)
     for tag in imgs:
         src = re.search(r'src="([^"]*)"', tag)[1]
+        # the decks' CSS centres `p > img:only-child`: an image must stand alone in its paragraph
+        assert f"<p>{tag}</p>" in html, f"{deck.name}: {src} is not alone in its paragraph, so it is not centred"
         alt = re.search(r'alt="([^"]*)"', tag)
         words = alt[1].split() if alt else []
         keywords = [w for w in words if IMAGE_KEYWORDS.match(w)]
