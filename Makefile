@@ -1,7 +1,11 @@
 # The course's commands. Every target creates .venv first if it is missing.
 #   make lab       JupyterLab on notebooks/ (127.0.0.1, token auth on)
 #   make test      lint, unit tests, the student edition run top to bottom, widgets in headless Chromium,
-#                  notebooks under nbval, slide rendering, repo hygiene
+#                  notebooks under nbval, slide rendering, repo hygiene, then the website built from the
+#                  notebooks nbval just executed and checked in headless Chromium
+#   make site      the website in build/site/ (index.html): executed chapters, decks, search (installs
+#                  requirements-site.txt; executes only the notebooks whose executed copy is out of date;
+#                  COURSE_REPOSITORY=owner/name turns the Binder templates into links)
 #   make slides    every deck to build/slides/*.html (presenter view: key P) and *.notes.txt, and *.pdf with the
 #                  notes as annotations where Chromium is present
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
@@ -16,6 +20,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CLASSROOM_STAMP := $(VENV)/.installed-classroom
+SITE_STAMP := $(VENV)/.installed-site
+# Notebooks as nbval executed them (outputs, widget state): the website's pages, keyed by each notebook's hash.
+EXECUTED := build/executed
+CHAPTER_NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NBVAL  := -p course_utils.executed --executed-dir $(EXECUTED) --nbval-lax --nbval-current-env -n 2 --dist loadscope
 # make assignments CHAPTERS="02_bptt 03_vanishing_gradients" converts only those chapters (default: all)
 CHAPTERS ?=
 MARP   := node_modules/.bin/marp
@@ -25,7 +34,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tests run two workers on two cores: one BLAS thread each avoids oversubscription (up to 100x slower).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test lint unit notebooks slides student assignments figures bench strip clean
+.PHONY: lab test lint unit notebooks site site-test slides student assignments figures bench strip clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +47,11 @@ $(CLASSROOM_STAMP): $(STAMP) requirements-classroom.txt
 	$(BIN)/python -m pip install --quiet -r requirements-classroom.txt -c requirements.txt
 	touch $@
 
+# The website's tooling (Sphinx, myst-nb, the book theme); make lab and the unit tests do not need it.
+$(SITE_STAMP): $(STAMP) requirements-site.txt
+	$(BIN)/python -m pip install --quiet -r requirements-site.txt -c requirements.txt
+	touch $@
+
 $(MARP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -45,16 +59,34 @@ $(MARP): package.json package-lock.json
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
 
-test: lint unit notebooks
+test: lint unit notebooks site site-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check course_utils tests benchmarks
 
 unit: $(STAMP) $(CLASSROOM_STAMP) $(MARP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --ignore=tests/test_site.py
 
+# nbval runs every notebook once; course_utils.executed keeps what it ran (build/executed/) for the website.
 notebooks: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -n 2 --dist loadscope notebooks/
+	$(TEST_ENV) $(BIN)/python -m pytest $(NBVAL) notebooks/
+
+# Executes only the chapters whose executed copy is missing or older than the notebook (after make notebooks:
+# none), renders the decks to HTML, stages the Sphinx sources and builds; -W: a broken reference fails the build.
+site: $(SITE_STAMP) $(MARP)
+	@stale="$$($(BIN)/python -m course_utils.website stale $(CHAPTER_NOTEBOOKS) --executed $(EXECUTED))"; \
+	if [ -n "$$stale" ]; then echo "executing for the site: $$stale"; \
+	  $(TEST_ENV) $(BIN)/python -m pytest -q $(NBVAL) $$stale; fi
+	@rm -rf build/site-slides build/site
+	$(MARP) --html --allow-local-files -I slides -o build/site-slides
+	$(BIN)/python -m course_utils.website stage $(CHAPTER_NOTEBOOKS) --executed $(EXECUTED) \
+	  --slides build/site-slides --out build/site-src $(if $(COURSE_REPOSITORY),--repo $(COURSE_REPOSITORY),)
+	$(BIN)/python -m sphinx -b html -q -W --keep-going -j 2 build/site-src build/site
+	@echo "website: build/site/index.html"
+
+# The website in headless Chromium (tests/test_site.py); fails, rather than skips, when build/site is missing.
+site-test: $(STAMP) $(MARP)
+	COURSE_SITE_REQUIRED=1 $(BIN)/python -m pytest -q tests/test_site.py
 
 slides: $(MARP)
 	@mkdir -p build/slides

@@ -1,0 +1,205 @@
+"""The course as a static website: stage the Sphinx sources from the executed notebooks, decks and README.
+
+`make site` runs `python -m course_utils.website stage` and then Sphinx (configuration in website/conf.py):
+
+    build/executed/NN_topic.ipynb   notebooks executed by the test run (course_utils.executed), the cache
+    build/site-src/                 what Sphinx reads: index.md, chapters/*.ipynb, _static/, _extra/
+    build/site/                     the website (entry page index.html)
+
+Staging writes
+- `index.md`: the landing page, from website/index.md with the course map filled in: one row per chapter with
+  what it teaches (from the README's course map, so the two cannot disagree), its measured run time (from the
+  executed notebook's metadata), its page and its deck;
+- one page per chapter: the executed notebook, with a line of links under its title (the deck, Binder, and a
+  JupyterHub link template an instructor fills in);
+- `_extra/slides/NN_topic.html` (Marp, rendered by the Makefile) and `_extra/images/` beside them;
+- `conf.py` from website/; `_static/`: website/_static plus MathJax, RequireJS and the widget manager,
+  copied from node_modules/.
+
+`stale(notebooks, executed)` names the notebooks whose executed copy is missing or older than the notebook
+(SHA-256 of the file, recorded when it ran): `make site` re-runs only those.
+"""
+
+import argparse
+import html
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from course_utils.executed import WIDGET_STATE_KEY, source_digest
+
+ROOT = Path(__file__).resolve().parents[1]
+BINDER = "https://mybinder.org/v2/gh/{repo}/{branch}?labpath=notebooks%2F{name}"
+# nbgitpuller's link format (see course_utils' classroom docs): the instructor fills in the hub and the repository.
+HUB_TEMPLATE = ("https://YOUR-HUB/hub/user-redirect/git-pull?repo=YOUR-REPOSITORY-URL&branch=student"
+                "&urlpath=lab%2Ftree%2Fstudent%2F{name}")
+NODE_ASSETS = {  # what the pages load, from npm packages: (source in node_modules, destination in _static)
+    "mathjax-full/es5": "mathjax",
+    "requirejs/require.js": "require.js",
+    "@jupyter-widgets/html-manager/dist/embed-amd.js": "embed-amd.js",
+}
+# Font Awesome, which the widget manager's CSS asks for relative to the page (its asset-path setting comes too
+# late for its own CSS): every page with widgets is in chapters/, so the fonts go to chapters/<this path>.
+WIDGET_FONTS = "@jupyter-widgets/html-manager/dist"
+
+
+def stale(notebooks, executed):
+    """The notebooks (paths) whose executed copy in `executed` is missing or was run from other content."""
+    out = []
+    for path in notebooks:
+        copy = Path(executed) / Path(path).name
+        if not copy.exists():
+            out.append(path)
+            continue
+        meta = json.loads(copy.read_text()).get("metadata", {}).get("course", {})
+        if meta.get("source_sha256") != source_digest(path):
+            out.append(path)
+    return out
+
+
+def widget_images_with_alt(nb):
+    """Give the plots inside widgets their alt text: the widget manager ignores an image's output metadata.
+
+    Each PNG captured by an Output widget that has alt text in its metadata also gets an HTML form,
+    `<img src="data:..." alt="...">`, which the widget manager prefers to the bare PNG and draws as it is.
+    """
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE_KEY, {}).get("state", {})
+    for model in state.values():
+        for out in model.get("state", {}).get("outputs", []) if model.get("model_name") == "OutputModel" else []:
+            png, alt = out.get("data", {}).get("image/png"), out.get("metadata", {}).get("image/png", {}).get("alt")
+            if png and alt and "text/html" not in out["data"]:
+                out["data"]["text/html"] = f'<img src="data:image/png;base64,{png.strip()}" alt="{html.escape(alt)}">'
+    return nb
+
+
+def readme_course_map(readme):
+    """{"01": "what it teaches", ...} from the README's course-map table (its last-but-one column)."""
+    rows = {}
+    for line in Path(readme).read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and re.fullmatch(r"\d\d", cells[0]):
+            rows[cells[0]] = cells[-2]
+    return rows
+
+
+def notebook_title(nb):
+    """The first level-1 heading of a notebook's first markdown cell, without the '#'."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise ValueError("notebook has no '# title' heading in a markdown cell")
+
+
+def chapter_links(name, repo=None, branch="main"):
+    """The markdown line under a chapter's title: its deck, Binder, and the JupyterHub link template.
+
+    repo: the course's GitHub "owner/name" for the Binder link; without it the Binder link is a template too.
+    """
+    stem = Path(name).stem
+    binder = BINDER.format(repo=repo or "OWNER/REPOSITORY", branch=branch, name=name)
+    binder = f"[on Binder]({binder})" if repo else f"on Binder: `{binder}` (fill in the repository)"
+    # Raw HTML link: the decks are not Sphinx documents, so a markdown link to one would be a missing reference.
+    return (f'**Slides:** <a href="../slides/{stem}.html">{stem} deck</a> · **Run it:** {binder} · '
+            f"on your class's JupyterHub: `{HUB_TEMPLATE.format(name=name)}` (fill in the hub and the repository; "
+            f"see *Running a class* in the README)")
+
+
+def draw_favicon(path):
+    """The site's icon (browsers ask for one): a recurrent loop, h feeding back into h, drawn here."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import FancyArrowPatch
+
+    fig = Figure(figsize=(0.5, 0.5), dpi=64)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    ax.add_patch(FancyArrowPatch((0.72, 0.62), (0.28, 0.62), connectionstyle="arc3,rad=1.2",
+                                 arrowstyle="-|>", mutation_scale=8, lw=2.2, color="#0072B2"))
+    ax.text(0.5, 0.3, "h", ha="center", va="center", fontsize=15, weight="bold", color="#0072B2")
+    fig.savefig(path, transparent=True)
+
+
+def stage(sources, executed, out, *, slides_html, readme=ROOT / "README.md", site_dir=ROOT / "website",
+          node_modules=ROOT / "node_modules", repo=None):
+    """Write the Sphinx source folder `out` (see the module docstring); return the chapter names staged.
+
+    sources: the chapter notebooks (paths); each must have a current executed copy in `executed`.
+    """
+    executed, out = Path(executed), Path(out)
+    if not sources:
+        raise ValueError("sources must name at least one notebook, got none")
+    missing = stale(sources, executed)
+    if missing:
+        raise FileNotFoundError(f"no current executed copy in {executed} of: {' '.join(map(str, missing))} "
+                                "(run `make site`, which executes them)")
+    notebooks = sorted(executed / Path(p).name for p in sources)
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "chapters").mkdir(parents=True)
+    teaches = readme_course_map(readme)
+    rows = []
+    for path in notebooks:
+        nb = widget_images_with_alt(nbformat.read(path, as_version=4))
+        number, title = path.name[:2], notebook_title(nb)
+        first_md = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+        nb.cells.insert(first_md + 1, nbformat.v4.new_markdown_cell(chapter_links(path.name, repo)))
+        nbformat.write(nb, out / "chapters" / path.name)
+        seconds = nb.metadata.get("course", {}).get("run_seconds")
+        run = f"{seconds:.0f} s" if seconds is not None else "not measured"
+        rows.append(f"| {number} | [{title}](chapters/{path.stem}.ipynb) | {teaches.get(number, '')} | {run} "
+                    f'| <a href="slides/{path.stem}.html">deck</a> |')
+    table = "\n".join(["| # | chapter | what it teaches | run time* | slides |",
+                       "|---|---|---|---|---|", *rows])
+    index = (Path(site_dir) / "index.md").read_text().replace("{{course_map}}", table)
+    toctree = "\n".join(f"chapters/{p.stem}" for p in notebooks)
+    index = index.replace("{{chapters}}", toctree)
+    (out / "index.md").write_text(index)
+    shutil.copy(Path(site_dir) / "conf.py", out / "conf.py")
+    shutil.copytree(Path(site_dir) / "_static", out / "_static")
+    draw_favicon(out / "_static" / "favicon.png")
+    for source, dest in NODE_ASSETS.items():
+        src = Path(node_modules) / source
+        if not src.exists():
+            raise FileNotFoundError(f"{src} is missing: run `npm ci` (make site does it)")
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, out / "_static" / dest)
+    extra = out / "_extra"
+    fonts = extra / "chapters" / WIDGET_FONTS
+    fonts.mkdir(parents=True)
+    for font in (Path(node_modules) / WIDGET_FONTS).glob("*"):
+        if font.suffix in (".woff2", ".woff", ".ttf", ".eot", ".svg"):
+            shutil.copy(font, fonts / font.name)
+    shutil.copytree(slides_html, extra / "slides")
+    shutil.copytree(ROOT / "images", extra / "images")
+    shutil.copytree(ROOT / "images", out / "images")  # for a notebook that still links ../images/
+    return [p.name for p in notebooks]
+
+
+def main(argv=None):
+    """Command line: `stale NOTEBOOK... --executed DIR` prints stale ones; `stage` writes the Sphinx sources."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils.website", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_stale = sub.add_parser("stale", help="print the notebooks whose executed copy is missing or out of date")
+    p_stale.add_argument("notebooks", nargs="+")
+    p_stale.add_argument("--executed", required=True)
+    p_stage = sub.add_parser("stage", help="write the Sphinx sources")
+    p_stage.add_argument("notebooks", nargs="+")
+    p_stage.add_argument("--executed", required=True)
+    p_stage.add_argument("--slides", required=True, help="folder of the decks rendered to HTML")
+    p_stage.add_argument("--out", required=True)
+    p_stage.add_argument("--repo", default=None, help="GitHub owner/name for the Binder links (else a template)")
+    args = parser.parse_args(argv)
+    if args.command == "stale":
+        print(" ".join(str(p) for p in stale(args.notebooks, args.executed)))
+    else:
+        names = stage(args.notebooks, args.executed, args.out, slides_html=args.slides, repo=args.repo)
+        print(f"staged {len(names)} chapters into {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
