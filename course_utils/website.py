@@ -12,7 +12,8 @@ Staging writes
   executed notebook's metadata), its page and its deck;
 - one page per chapter: the executed notebook, with a line of links under its title (the deck, Binder, and a
   JupyterHub link template an instructor fills in);
-- `_extra/slides/NN_topic.html` (Marp, rendered by the Makefile) and `_extra/images/` beside them;
+- `_extra/slides/NN_topic.html` (Marp, rendered by the Makefile; each formula named by its TeX for screen
+  readers) and `_extra/images/` beside them;
 - `conf.py` from website/; `_static/`: website/_static plus MathJax, RequireJS and the widget manager,
   copied from node_modules/.
 
@@ -110,6 +111,30 @@ def chapter_links(name, repo=None, branch="main"):
             f"see *Running a class* in the README)")
 
 
+MATH_SVG = re.compile(r'(<mjx-container[^>]*>\s*<svg\b)(?![^>]*aria-label)')
+
+
+def deck_math(markdown):
+    """The TeX of every formula of a Marp deck, in order: $...$ and $$...$$ outside code and comments."""
+    body = markdown.split("\n---\n", 1)[1] if markdown.startswith("---") else markdown  # no front matter
+    body = re.sub(r"```.*?```", "", body, flags=re.S)
+    body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
+    body = re.sub(r"`[^`\n]*`", "", body)
+    return [" ".join((display or inline).split())
+            for display, inline in re.findall(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", body, flags=re.S)]
+
+
+def label_slide_math(html_text, markdown):
+    """Give each formula of a rendered deck an accessible name, its TeX source (Marp draws math as SVG images
+    without one). The formulas and the SVGs must pair up one to one, in order."""
+    tex = deck_math(markdown)
+    found = len(MATH_SVG.findall(html_text))
+    if found != len(tex):
+        raise ValueError(f"the deck has {len(tex)} formulas but its HTML has {found} math images: cannot pair them")
+    labels = iter(tex)
+    return MATH_SVG.sub(lambda m: f'{m.group(1)} aria-label="{html.escape(next(labels), quote=True)}"', html_text)
+
+
 def draw_favicon(path):
     """The site's icon (browsers ask for one): a recurrent loop, h feeding back into h, drawn here."""
     from matplotlib.figure import Figure
@@ -126,7 +151,7 @@ def draw_favicon(path):
 
 
 def stage(sources, executed, out, *, slides_html, readme=ROOT / "README.md", site_dir=ROOT / "website",
-          node_modules=ROOT / "node_modules", repo=None):
+          node_modules=ROOT / "node_modules", decks=ROOT / "slides", repo=None):
     """Write the Sphinx source folder `out` (see the module docstring); return the chapter names staged.
 
     sources: the chapter notebooks (paths); each must have a current executed copy in `executed`.
@@ -175,6 +200,10 @@ def stage(sources, executed, out, *, slides_html, readme=ROOT / "README.md", sit
         if font.suffix in (".woff2", ".woff", ".ttf", ".eot", ".svg"):
             shutil.copy(font, fonts / font.name)
     shutil.copytree(slides_html, extra / "slides")
+    for deck in sorted((extra / "slides").glob("*.html")):
+        source = Path(decks) / f"{deck.stem}.md"
+        if source.exists():
+            deck.write_text(label_slide_math(deck.read_text(), source.read_text()))
     shutil.copytree(ROOT / "images", extra / "images")
     shutil.copytree(ROOT / "images", out / "images")  # for a notebook that still links ../images/
     return [p.name for p in notebooks]

@@ -58,7 +58,8 @@ def test_stage_refuses_stale_copies_and_writes_every_page(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         (target.mkdir() if "." not in target.name else target.write_text("// asset"))
     (node / website.WIDGET_FONTS / "font.woff2").write_bytes(b"font")
-    names = website.stage(chapters, tmp_path / "executed", tmp_path / "src", slides_html=slides, node_modules=node)
+    names = website.stage(chapters, tmp_path / "executed", tmp_path / "src", slides_html=slides, node_modules=node,
+                          decks=tmp_path)  # no deck sources here: the stand-in HTML is not paired with a deck
     out = tmp_path / "src"
     assert names == [p.name for p in chapters]
     index = (out / "index.md").read_text()
@@ -128,3 +129,27 @@ def test_the_png_formatter_sends_alt_text_in_the_output_metadata():
         assert json.dumps(meta)  # plain JSON: it is written into the notebook
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_every_formula_of_every_deck_gets_its_tex_as_its_name(tmp_path):
+    """Pairs formulas and math images one to one on the real decks (rendered by marp), by count and by order."""
+    marp = ROOT / "node_modules" / ".bin" / "marp"
+    if not marp.exists():
+        pytest.skip("marp-cli is not installed (npm ci)")
+    import subprocess
+
+    deck = ROOT / "slides" / "02_bptt.md"
+    out = tmp_path / "02_bptt.html"
+    subprocess.run([str(marp), "--html", str(deck), "-o", str(out)], cwd=ROOT, check=True, capture_output=True)
+    labelled = website.label_slide_math(out.read_text(), deck.read_text())
+    names = website.re.findall(r'<mjx-container[^>]*>\s*<svg\b[^>]*aria-label="([^"]*)"', labelled)
+    tex = website.deck_math(deck.read_text())
+    assert len(names) == len(tex) > 10
+    assert names[0] == website.html.escape(tex[0], quote=True) and "W_{xh}" in "".join(names)
+    with pytest.raises(ValueError, match="cannot pair them"):
+        website.label_slide_math(out.read_text(), deck.read_text() + "\n$x$\n")
+
+
+def test_deck_math_skips_code_and_comments():
+    md = "---\nmarp: true\n---\n\n$a_t$ and `$not$` and\n```\n$also not$\n```\n<!-- $nor this$ -->\n$$\nh = 1\n$$\n"
+    assert website.deck_math(md) == ["a_t", "h = 1"]
