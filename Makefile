@@ -86,7 +86,7 @@ site: $(SITE_STAMP) $(MARP)
 
 # The website in headless Chromium (tests/test_site.py); fails, rather than skips, when build/site is missing.
 site-test: $(STAMP) $(MARP)
-	COURSE_SITE_REQUIRED=1 $(BIN)/python -m pytest -q tests/test_site.py
+	COURSE_SITE_REQUIRED=1 $(BIN)/python -m pytest -q -n 2 tests/test_site.py
 
 slides: $(MARP)
 	@mkdir -p build/slides

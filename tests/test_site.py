@@ -11,10 +11,13 @@ through Playwright, as tests/test_widgets_in_browser.py does). Every page reacha
 Chapter pages also show their outputs (printed text and plots) and draw every widget the notebook displayed.
 The entry page's theme button switches to dark mode, and the search page finds a word.
 
+The pages are found before the browser starts, by following the links of the built HTML from index.html (the
+same links the browser then checks), so that each page is a test of its own and `pytest -n 2` shares them out.
 Skipped where the site has not been built, unless COURSE_SITE_REQUIRED=1 (make test sets it after `make site`).
 """
 
 import functools
+import html.parser
 import http.server
 import os
 import shutil
@@ -160,86 +163,118 @@ def axe_violations(page):
             for v in result if v["impact"] in ("serious", "critical")]
 
 
-@pytest.fixture(scope="module")
-def crawl(server, browser):
-    """Visit every page reachable from index.html; return {url: facts} and the problems found."""
-    context = browser.new_context()
-    outside = []
-    refuse_outside(context, outside)
-    problems, facts, links_seen = [], {}, set()
-    queue, seen = deque([f"{server}/index.html"]), {f"{server}/index.html"}
+class Links(html.parser.HTMLParser):
+    """The href of every <a> in a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def reachable_pages(site=SITE):
+    """Paths ('/index.html', '/chapters/...') of every page reachable from index.html by links, in BFS order."""
+    if not (site / "index.html").exists():
+        return []
+    origin = "http://site"
+    seen, queue, pages = {"/index.html"}, deque(["/index.html"]), []
     while queue:
-        url = queue.popleft()
-        visit = Visit(context, url)
-        page = visit.page
-        name = urllib.parse.urlparse(url).path
+        path = queue.popleft()
+        pages.append(path)
+        parser = Links()
+        parser.feed((site / path.lstrip("/")).read_text(errors="replace"))
+        for href in parser.hrefs:
+            url = urllib.parse.urljoin(origin + path, href).split("#")[0]
+            target = urllib.parse.urlparse(url).path
+            if (is_page(url, origin) and target not in seen and (site / target.lstrip("/")).is_file()):
+                seen.add(target)
+                queue.append(target)
+    return pages
+
+
+# The search page is reached through the search box (a form), not a link: visit it too.
+PAGES = reachable_pages() + (["/search.html"] if (SITE / "search.html").exists() else [])
+
+
+@pytest.fixture(scope="module")
+def context(server, browser):
+    ctx = browser.new_context()
+    outside = []
+    refuse_outside(ctx, outside)
+    ctx.outside = outside
+    yield ctx
+    ctx.close()
+
+
+def inspect_page(context, server, path):
+    """Visit one page; return (problems, facts)."""
+    context.outside.clear()
+    url = server + path
+    visit = Visit(context, url)
+    page = visit.page
+    math = page.evaluate(MATH_JS)
+    if math["source"]:
+        try:
+            wait_for_math(page)
+        except Exception:  # noqa: BLE001 (reported below with the counts)
+            pass
         math = page.evaluate(MATH_JS)
-        if math["source"]:
-            try:
-                wait_for_math(page)
-            except Exception:  # noqa: BLE001 (reported below with the counts)
-                pass
-            math = page.evaluate(MATH_JS)
-        if page.evaluate(WIDGETS_JS)["views"]:
-            try:
-                wait_for_widgets(page)
-            except Exception:  # noqa: BLE001 (the chapter test reports the counts)
-                pass
-            page.wait_for_load_state("networkidle")  # the plots the widgets show
-        images = page.evaluate(IMAGES_JS)
-        facts[name] = {"math": math, "images": images, "widgets": page.evaluate(WIDGETS_JS),
-                       "outputs": page.evaluate("() => document.querySelectorAll('.cell_output').length"),
-                       "output_images": page.evaluate("() => document.querySelectorAll('.cell_output img').length")}
-        problems += [f"{name}: console error: {e}" for e in visit.errors]
-        problems += [f"{name}: asset {f}" for f in visit.failed]
-        problems += [f"{name}: image not loaded: {i['src']}" for i in images if not i["loaded"]]
-        problems += [f"{name}: image without alt text: {i['src'][:80]}" for i in images if not i["alt"]]
-        if math["rendered"] < math["source"]:
-            problems.append(f"{name}: {math['source']} math elements but {math['rendered']} rendered by MathJax")
-        problems += [f"{name}: axe: {v}" for v in axe_violations(page)]
-        for link in page.evaluate(LINKS_JS):
-            link = link.split("#")[0]
-            if not link.startswith(server) or link in links_seen:
-                continue
-            links_seen.add(link)
-            if status(link) != 200:
-                problems.append(f"{name}: link {link} answers {status(link)}")
-            elif is_page(link, server) and link not in seen:
-                seen.add(link)
-                queue.append(link)
-        page.close()
-    problems += [f"request outside 127.0.0.1: {u}" for u in sorted(set(outside))]
-    yield {"facts": facts, "problems": problems, "context": context, "server": server}
-    context.close()
+    if page.evaluate(WIDGETS_JS)["views"]:
+        try:
+            wait_for_widgets(page)
+        except Exception:  # noqa: BLE001 (reported below with the counts)
+            pass
+        page.wait_for_load_state("networkidle")  # the plots the widgets show
+    images = page.evaluate(IMAGES_JS)
+    facts = {"math": math, "images": images, "widgets": page.evaluate(WIDGETS_JS),
+             "outputs": page.evaluate("() => document.querySelectorAll('.cell_output').length"),
+             "output_images": page.evaluate("() => document.querySelectorAll('.cell_output img').length")}
+    problems = [f"console error: {e}" for e in visit.errors]
+    problems += [f"asset {f}" for f in visit.failed]
+    problems += [f"image not loaded: {i['src'][:80]}" for i in images if not i["loaded"]]
+    problems += [f"image without alt text: {i['src'][:80]}" for i in images if not i["alt"]]
+    if math["rendered"] < math["source"]:
+        problems.append(f"{math['source']} math elements but {math['rendered']} rendered by MathJax")
+    problems += [f"axe: {v}" for v in axe_violations(page)]
+    for link in sorted({link.split("#")[0] for link in page.evaluate(LINKS_JS)}):
+        if link.startswith(server) and (code := status(link)) != 200:
+            problems.append(f"link {link} answers {code}")
+    problems += [f"request outside 127.0.0.1: {u}" for u in sorted(set(context.outside))]
+    page.close()
+    return problems, facts
 
 
-def test_every_page_is_clean(crawl):
-    assert crawl["problems"] == [], "\n".join(crawl["problems"][:40])
+def test_the_site_has_pages():
+    if not PAGES:
+        skip_or_fail("build/site/index.html is missing: run `make site`")
+    chapters = [f"/chapters/{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    decks = [f"/slides/{p.stem}.html" for p in sorted((ROOT / "slides").glob("[0-9][0-9]_*.md"))]
+    missing = [p for p in chapters + decks if p not in PAGES]
+    assert not missing, f"not reachable from index.html: {missing}"
 
 
-def test_every_chapter_page_is_reached_and_shows_its_outputs(crawl):
-    chapters = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    pages = crawl["facts"]
-    for name in chapters:
-        page = f"/chapters/{Path(name).stem}.html"
-        assert page in pages, f"{page} is not reachable from the entry page"
-        facts = pages[page]
-        assert facts["outputs"] >= 5, f"{page}: only {facts['outputs']} cell outputs shown"
-        assert facts["output_images"] >= 1, f"{page}: no plot among the outputs"
-        assert facts["widgets"]["drawn"] >= facts["widgets"]["views"], (
-            f"{page}: {facts['widgets']['views']} widgets displayed, {facts['widgets']['drawn']} drawn")
-    assert sum(p["math"]["rendered"] for p in pages.values()) > 0, "no math rendered anywhere"
+@pytest.mark.parametrize("path", PAGES or ["/index.html"])
+def test_page_is_clean(context, server, path):
+    problems, facts = inspect_page(context, server, path)
+    if path.startswith("/chapters/"):
+        if facts["outputs"] < 5:
+            problems.append(f"only {facts['outputs']} cell outputs shown")
+        if facts["output_images"] < 1:
+            problems.append("no plot among the outputs")
+        if facts["widgets"]["drawn"] < facts["widgets"]["views"]:
+            problems.append(f"{facts['widgets']['views']} widgets displayed, {facts['widgets']['drawn']} drawn")
+        if facts["math"]["rendered"] == 0:
+            problems.append("a chapter without rendered math")
+    assert problems == [], f"{path}:\n" + "\n".join(problems[:40])
 
 
-def test_every_deck_is_reached(crawl):
-    decks = sorted(p.stem for p in (ROOT / "slides").glob("[0-9][0-9]_*.md"))
-    missing = [d for d in decks if f"/slides/{d}.html" not in crawl["facts"]]
-    assert not missing, f"decks not linked from the site: {missing}"
-
-
-def test_dark_mode_switches(crawl):
-    page = crawl["context"].new_page()
-    page.goto(f"{crawl['server']}/index.html", wait_until="networkidle")
+def test_dark_mode_switches(context, server):
+    page = context.new_page()
+    page.goto(f"{server}/index.html", wait_until="networkidle")
     before = page.evaluate("() => document.documentElement.dataset.theme")
     page.locator(".theme-switch-button").first.click()  # opens the colour-mode menu
     page.locator('.theme-change-button[data-mode="dark"]').first.click()
@@ -250,9 +285,9 @@ def test_dark_mode_switches(crawl):
     assert background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), f"dark mode background is {background}"
 
 
-def test_search_finds_a_word(crawl):
-    page = crawl["context"].new_page()
-    page.goto(f"{crawl['server']}/search.html?q=gradient", wait_until="networkidle")
+def test_search_finds_a_word(context, server):
+    page = context.new_page()
+    page.goto(f"{server}/search.html?q=gradient", wait_until="networkidle")
     page.wait_for_selector("#search-results li", timeout=20_000)
     hits = page.locator("#search-results li").count()
     page.close()
