@@ -22,6 +22,7 @@ Staging writes
 """
 
 import argparse
+import base64
 import html
 import json
 import re
@@ -75,6 +76,27 @@ def widget_images_with_alt(nb):
             if png and alt and "text/html" not in out["data"]:
                 out["data"]["text/html"] = f'<img src="data:image/png;base64,{png.strip()}" alt="{html.escape(alt)}">'
     return nb
+
+
+def attachments_to_files(nb, folder, prefix):
+    """Write each markdown cell's attachments (`![alt](attachment:NAME)`) to `folder` and point the cell at the
+    file: myst-nb does not read cell attachments. Returns the number of images written."""
+    written = 0
+    for cell in nb.cells:
+        for name, bundle in (cell.get("attachments") or {}).items() if cell.cell_type == "markdown" else ():
+            mime = next((m for m in bundle if m.startswith("image/")), None)
+            if mime is None:
+                raise ValueError(f"attachment {name!r} holds no image (mime types {sorted(bundle)})")
+            data = bundle[mime]
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            target = Path(folder) / f"{prefix}{name}"
+            payload = data.encode() if mime == "image/svg+xml" else base64.b64decode(data)
+            target.write_bytes(payload)
+            cell.source = cell.source.replace(f"(attachment:{name})", f"({Path(folder).name}/{target.name})")
+            written += 1
+        if cell.cell_type == "markdown":
+            cell.pop("attachments", None)
+    return written
 
 
 def readme_course_map(readme):
@@ -171,6 +193,7 @@ def stage(sources, executed, out, *, slides_html, readme=ROOT / "README.md", sit
     rows = []
     for path in notebooks:
         nb = widget_images_with_alt(nbformat.read(path, as_version=4))
+        attachments_to_files(nb, out / "chapters" / "attachments", prefix=f"{path.stem}-")
         number, title = path.name[:2], notebook_title(nb)
         first_md = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
         nb.cells.insert(first_md + 1, nbformat.v4.new_markdown_cell(chapter_links(path.name, repo)))

@@ -153,3 +153,15 @@ def test_every_formula_of_every_deck_gets_its_tex_as_its_name(tmp_path):
 def test_deck_math_skips_code_and_comments():
     md = "---\nmarp: true\n---\n\n$a_t$ and `$not$` and\n```\n$also not$\n```\n<!-- $nor this$ -->\n$$\nh = 1\n$$\n"
     assert website.deck_math(md) == ["a_t", "h = 1"]
+
+
+def test_attachments_become_files_that_the_cell_points_to(tmp_path):
+    cell = nbformat.v4.new_markdown_cell("A figure:\n\n![An unrolled RNN](attachment:rnn.png)\n")
+    cell.attachments = {"rnn.png": {"image/png": "iVBORw0KGgo="}}
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("no images")])
+    assert website.attachments_to_files(nb, tmp_path / "attachments", prefix="02_bptt-") == 1
+    assert (tmp_path / "attachments" / "02_bptt-rnn.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert "![An unrolled RNN](attachments/02_bptt-rnn.png)" in nb.cells[0].source and "attachments" not in nb.cells[0]
+    cell.attachments = {"x.txt": {"text/plain": "hello"}}
+    with pytest.raises(ValueError, match="holds no image"):
+        website.attachments_to_files(nb, tmp_path, prefix="")
