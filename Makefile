@@ -120,6 +120,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/attention_length.py
 	$(BIN)/python benchmarks/char_model.py
 	$(BIN)/python benchmarks/char_seq_length.py
+	$(BIN)/python benchmarks/kernel_footprint.py
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
