@@ -119,6 +119,7 @@ if course_repo.startswith("file://"):
                          "which publishes the student edition there")
     students_gitconfig = repo_path / "students.gitconfig"
     students_gitconfig.write_text(f"[include]\n\tpath = /etc/gitconfig\n[safe]\n\tdirectory = {repo_path}\n")
+    students_gitconfig.chmod(0o644)
     c.Spawner.environment["GIT_CONFIG_SYSTEM"] = str(students_gitconfig)
 c.Spawner.start_timeout = 120  # a busy 2-core machine takes tens of seconds to start JupyterLab
 c.Spawner.http_timeout = 90

@@ -262,7 +262,7 @@ def local_hub():
     tmp.chmod(0o755)  # the students' servers read the course repository and their homes in here
     tag = secrets.token_hex(3)
     names = [f"{PREFIX}{tag}a", f"{PREFIX}{tag}b"]
-    hub_process = None
+    hub_process = log = None
     try:
         for name in names:
             subprocess.run(["useradd", "--create-home", "--home-dir", str(tmp / "home" / name), "--user-group",
@@ -308,6 +308,8 @@ def local_hub():
             psutil.Process(int(pid_file.read_text())).kill()
         for name in names:
             remove_account(name)
+        if log is not None:
+            log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
