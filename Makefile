@@ -10,6 +10,8 @@
 #                  notes as annotations where Chromium is present
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
 #   make assignments  the course as an nbgrader class in build/classroom/ (installs requirements-classroom.txt)
+#   make hub       a JupyterHub on 127.0.0.1:8000 to try the classroom locally (installs requirements-hub.txt);
+#                  HUB_PASSWORD=... HUB_USERS=alice,bob make hub (see README "Running a class")
 #   make figures   redraw images/ from course_utils.figures
 #   make bench     regenerate the chapter benchmarks (minutes)
 #   make lint      ruff over the package, tests and benchmarks (configured in pyproject.toml)
@@ -25,16 +27,21 @@ SITE_STAMP := $(VENV)/.installed-site
 EXECUTED := build/executed
 CHAPTER_NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 NBVAL  := -p course_utils.executed --executed-dir $(EXECUTED) --nbval-lax --nbval-current-env -n 2 --dist loadscope
+HUB_STAMP := $(VENV)/.installed-hub
 # make assignments CHAPTERS="02_bptt 03_vanishing_gradients" converts only those chapters (default: all)
 CHAPTERS ?=
 MARP   := node_modules/.bin/marp
+PROXY  := node_modules/.bin/configurable-http-proxy
+# make hub: the published student edition (a bare git repository) and the address the students open
+HUB_DIR := build/hub
+HUB_URL ?= http://127.0.0.1:$(or $(HUB_PORT),8000)
 DECKS  := $(wildcard slides/*.md)
 # JupyterLab refuses to run as root unless told to (containers, Binder-like boxes).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tests run two workers on two cores: one BLAS thread each avoids oversubscription (up to 100x slower).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test lint unit notebooks site site-test slides student assignments figures bench strip clean
+.PHONY: lab test lint unit notebooks site site-test slides student assignments hub figures bench strip clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,8 +59,18 @@ $(SITE_STAMP): $(STAMP) requirements-site.txt
 	$(BIN)/python -m pip install --quiet -r requirements-site.txt -c requirements.txt
 	touch $@
 
+# JupyterHub and nbgitpuller for make hub and tests/test_hub.py, with the pins of both files above kept.
+$(HUB_STAMP): $(STAMP) requirements-hub.txt requirements-classroom.txt
+	$(BIN)/python -m pip install --quiet -r requirements-hub.txt -c requirements.txt -c requirements-classroom.txt
+	touch $@
+
 $(MARP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# the hub's proxy comes with the same npm ci as marp-cli
+$(PROXY): $(MARP)
+	test -x $@ || npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lab: $(STAMP)
@@ -64,7 +81,7 @@ test: lint unit notebooks site site-test
 lint: $(STAMP)
 	$(BIN)/ruff check course_utils tests benchmarks
 
-unit: $(STAMP) $(CLASSROOM_STAMP) $(MARP)
+unit: $(STAMP) $(CLASSROOM_STAMP) $(HUB_STAMP) $(MARP) $(PROXY)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --ignore=tests/test_site.py
 
 # nbval runs every notebook once; course_utils.executed keeps what it ran (build/executed/) for the website.
@@ -111,6 +128,15 @@ assignments: $(CLASSROOM_STAMP)
 	  PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/python -m nbgrader generate_assignment $$name --force; \
 	done
 
+# The student edition goes to branch `student` of $(HUB_DIR)/course.git (one new commit when it changed), then the
+# hub starts; classroom/jupyterhub_config.py refuses to without HUB_PASSWORD and HUB_USERS. Every student who
+# opens the printed link gets the course pulled into ~/rnn-course (again after each make hub: edits are kept).
+hub: $(HUB_STAMP) $(PROXY) student
+	$(BIN)/python -m course_utils.hub publish student $(HUB_DIR)/course.git
+	@echo "students open:"
+	@$(BIN)/python -m course_utils.hub link --repo file://$(abspath $(HUB_DIR))/course.git --hub $(HUB_URL)
+	$(BIN)/jupyterhub -f classroom/jupyterhub_config.py
+
 figures: $(STAMP)
 	$(BIN)/python -m course_utils.figures --out images
 
@@ -128,6 +154,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/attention_length.py
 	$(BIN)/python benchmarks/char_model.py
 	$(BIN)/python benchmarks/char_seq_length.py
+	$(BIN)/python benchmarks/kernel_footprint.py
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb

@@ -15,7 +15,8 @@ def one_torch_thread():
 
 # The longest tests (a whole student notebook each, the browser) start first: with `pytest -n 2` the two
 # workers then finish together instead of one waiting for the other's last notebook.
-SLOW_FIRST = ("test_student_edition.py::test_student_notebook", "test_widgets_in_browser.py")
+SLOW_FIRST = ("test_student_edition.py::test_student_notebook", "test_widgets_in_browser.py",
+              "test_hub.py::test_two_students")
 
 
 def pytest_collection_modifyitems(items):
