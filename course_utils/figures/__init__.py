@@ -15,7 +15,10 @@ batch-first shapes, h_t = tanh(x_t @ W_xh + h_{t-1} @ W_hh + b_h).
 """
 
 import argparse
+import io
 from pathlib import Path
+
+from PIL import Image
 
 from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06_networks, ch06_noise_analogies, ch07, ch08
 from course_utils.figures.common import DPI
@@ -35,9 +38,22 @@ def draw_all(out_dir="images", names=None, *, dpi=DPI):
     paths = []
     for name in names:
         path = out / f"{name}.png"
-        FIGURES[name]().savefig(path, dpi=dpi, facecolor="white")
+        save_png(FIGURES[name](), path, dpi=dpi)
         paths.append(path)
     return paths
+
+
+def save_png(fig, path, *, dpi=DPI):
+    """Write `fig` as an 8-bit palette PNG on white.
+
+    The figures are flat colours and their anti-aliased edges: 256 colours show them without visible loss at
+    about a third of the size of matplotlib's RGBA file, which matters because every notebook carries its
+    figures as attachments (`course_utils.figures.attach`).
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    image = Image.open(buffer).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
 
 
 def main(argv=None):
