@@ -5,7 +5,7 @@
 #   make slides    every deck to build/slides/*.html (and *.pdf where Chromium is present)
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
 #   make assignments  the course as an nbgrader class in build/classroom/ (installs requirements-classroom.txt)
-#   make figures   redraw images/ from course_utils.figures
+#   make figures   redraw images/ from course_utils.figures and embed them in notebooks/ as cell attachments
 #   make bench     regenerate the chapter benchmarks (minutes)
 #   make lint      ruff over the package, tests and benchmarks (configured in pyproject.toml)
 #   make strip     strip outputs from notebooks/ before committing
@@ -78,7 +78,7 @@ assignments: $(CLASSROOM_STAMP)
 	done
 
 figures: $(STAMP)
-	$(BIN)/python -m course_utils.figures --out images
+	$(BIN)/python -m course_utils.figures --out images --attach notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py

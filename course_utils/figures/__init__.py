@@ -9,6 +9,7 @@ and `draw_all` writes them all:
 
     python -m course_utils.figures            # every figure into images/
     python -m course_utils.figures --out /tmp/img 01_sunspots
+    python -m course_utils.figures --attach notebooks   # and embed them in the notebooks (`attach`)
 
 The palette and the drawing helpers live in `common`. Notation follows the slides: row vectors,
 batch-first shapes, h_t = tanh(x_t @ W_xh + h_{t-1} @ W_hh + b_h).
@@ -57,10 +58,17 @@ def save_png(fig, path, *, dpi=DPI):
 
 
 def main(argv=None):
-    """Command line: `python -m course_utils.figures [names] [--out folder]`."""
+    """Command line: `python -m course_utils.figures [names] [--out folder] [--attach notebook_dir]`."""
     parser = argparse.ArgumentParser(description="Draw the course's figures as PNG files.")
     parser.add_argument("names", nargs="*", help="figures to draw (default: all)")
     parser.add_argument("--out", default="images", help="output folder (default: images)")
+    parser.add_argument("--attach", metavar="NOTEBOOK_DIR",
+                        help="then embed the figures of --out in these notebooks as cell attachments")
     args = parser.parse_args(argv)
     for path in draw_all(args.out, args.names or None):
         print(path)
+    if args.attach:
+        from course_utils.figures import attach
+
+        for path in attach.sync(args.attach, args.out):
+            print(f"attached figures in {path}")
