@@ -12,7 +12,7 @@
 #   make assignments  the course as an nbgrader class in build/classroom/ (installs requirements-classroom.txt)
 #   make hub       a JupyterHub on 127.0.0.1:8000 to try the classroom locally (installs requirements-hub.txt);
 #                  HUB_PASSWORD=... HUB_USERS=alice,bob make hub (see README "Running a class")
-#   make figures   redraw images/ from course_utils.figures
+#   make figures   redraw images/ from course_utils.figures and embed them in notebooks/ as cell attachments
 #   make bench     regenerate the chapter benchmarks (minutes)
 #   make lint      ruff over the package, tests and benchmarks (configured in pyproject.toml)
 #   make strip     strip outputs from notebooks/ before committing
@@ -138,7 +138,7 @@ hub: $(HUB_STAMP) $(PROXY) student
 	$(BIN)/jupyterhub -f classroom/jupyterhub_config.py
 
 figures: $(STAMP)
-	$(BIN)/python -m course_utils.figures --out images
+	$(BIN)/python -m course_utils.figures --out images --attach notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/forecast_table.py

@@ -5,7 +5,8 @@ the notebook's stem:
 
     build/classroom/nbgrader_config.py
     build/classroom/source/02_bptt/02_bptt.ipynb      the instructor notebook with nbgrader's cell metadata
-    build/classroom/source/02_bptt/images/*.png       the figures that notebook shows
+    build/classroom/source/02_bptt/images/*.png       figures the notebook still links as ../images/ (none: the
+                                                      course's figures travel inside it as cell attachments)
     build/classroom/source/02_bptt/nbgrader_config.py  the cell timeout, for `nbgrader validate` in that folder
 
 `nbgrader generate_assignment 02_bptt` then writes `release/02_bptt/`, where each solution has become the
@@ -202,7 +203,7 @@ def write_course(src_dir, dest, *, chapters=None, images_dir=None):
         folder = dest / "source" / path.stem
         if folder.exists():
             shutil.rmtree(folder)  # a build product: no stale figure or notebook survives a rebuild
-        (folder / "images").mkdir(parents=True)
+        (folder / "images" if images else folder).mkdir(parents=True)
         for image in images:
             shutil.copy2(images_dir / image, folder / "images" / image)
         (folder / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")

@@ -10,8 +10,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from course_utils._checks import check_shape
+from course_utils.palette import BLUE, CYCLE, GREEN, GREY, MUTED, RED, SEQUENTIAL
 
-COLORS = {"input": "#1f4e79", "target": "#2e8b57", "forecast": "#c0392b", "published": "#999999"}
+# Roles of the plots, by name from the colour-blind-safe palette (course_utils.palette).
+COLORS = {"input": BLUE, "target": GREEN, "forecast": RED, "published": MUTED, "off": GREY}
 
 
 def _axes(ax, figsize=(7, 3)):
@@ -36,7 +38,7 @@ def plot_forecast(x, y_true=None, y_pred=None, *, ax=None, title=None):
     if y_pred is not None:
         y_pred = np.ravel(y_pred)
         ax.plot(np.arange(T, T + len(y_pred)), y_pred, "x--", color=COLORS["forecast"], ms=8, label="forecast")
-    ax.axvline(T - 0.5, color="0.7", lw=1)
+    ax.axvline(T - 0.5, color=GREY, lw=1)
     ax.set(xlabel="time step $t$", ylabel="value", title=title)
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
@@ -47,8 +49,8 @@ def plot_learning_curves(history, *, ax=None, title=None, published=None):
     """Training and validation loss per epoch (log scale); `history` has train_loss and valid_loss lists."""
     fig, ax = _axes(ax, figsize=(5, 3))
     epochs = np.arange(1, len(history.train_loss) + 1)
-    ax.plot(epochs, history.train_loss, "-", label="training")
-    ax.plot(epochs, history.valid_loss, "-", label="validation")
+    ax.plot(epochs, history.train_loss, "-", color=CYCLE[0], label="training")
+    ax.plot(epochs, history.valid_loss, "-", color=CYCLE[1], label="validation")
     if published is not None:
         ax.axhline(published, color=COLORS["published"], ls=":", label=f"published {published:g}")
     ax.set(yscale="log", xlabel="epoch", ylabel="MSE", title=title)
@@ -64,7 +66,7 @@ def plot_mse_comparison(names, ours, published, *, ax=None, title="Validation MS
                          f"got {len(names)}, {len(ours)}, {len(published)}")
     fig, ax = _axes(ax, figsize=(7, 0.45 * len(names) + 1))
     rows = np.arange(len(names))
-    ax.barh(rows - 0.2, published, height=0.4, color=COLORS["published"], label="published")
+    ax.barh(rows - 0.2, published, height=0.4, color=COLORS["off"], label="published")
     ax.barh(rows + 0.2, ours, height=0.4, color=COLORS["forecast"], label="ours")
     ax.set_yticks(rows, names)
     ax.invert_yaxis()
@@ -80,7 +82,7 @@ def plot_neuron_response(x, h, *, memory=None, ax=None):
     t = np.arange(1, len(x) + 1)
     ax.step(t, x, where="mid", color=COLORS["input"], alpha=0.6, label="input $x_t$")
     ax.plot(t, h, "o-", ms=3, color=COLORS["forecast"], label="state $h_t$")
-    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axhline(0, color=GREY, lw=0.8)
     remembered = "more than the window" if memory is None else f"{memory} steps"
     ax.set(xlabel="time step $t$", title=f"memory of a pulse: {remembered}")
     ax.legend(loc="upper right", fontsize="small")
@@ -94,8 +96,8 @@ def plot_neuron_response(x, h, *, memory=None, ax=None):
 def plot_loss_curves(curves, *, ax=None, title=None, xlabel="update", ylabel="loss", logy=True):
     """One line per entry of `curves` ({label: sequence of losses}), log scale by default."""
     fig, ax = _axes(ax, figsize=(6, 3))
-    for label, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, "-", label=label)
+    for i, (label, values) in enumerate(curves.items()):
+        ax.plot(np.arange(1, len(values) + 1), values, "-", color=CYCLE[i % len(CYCLE)], label=label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title, yscale="log" if logy else "linear")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, which="both")
@@ -113,7 +115,8 @@ def plot_per_step(values, *, ax=None, title=None, ylabel="gradient norm"):
     fig, ax = _axes(ax, figsize=(7, 3))
     width = 0.8 / len(values)
     for i, (label, v) in enumerate(values.items()):
-        ax.bar(np.arange(1, T + 1) + (i - (len(values) - 1) / 2) * width, v, width=width, label=label)
+        ax.bar(np.arange(1, T + 1) + (i - (len(values) - 1) / 2) * width, v, width=width,
+               color=CYCLE[i % len(CYCLE)], label=label)
     ax.set_xticks(np.arange(1, T + 1))
     ax.set(xlabel="time step $t$", ylabel=ylabel, title=title)
     ax.legend(fontsize="small")
@@ -134,7 +137,7 @@ def plot_truncation_sweep(horizons, errors, *, dependency, ax=None, baseline=Non
     xs = [full_at if k is None else k for k in horizons]
     colors = [COLORS["target"] if (k is None or k >= dependency) else COLORS["forecast"] for k in horizons]
     ax.scatter(xs, errors, c=colors, s=40, zorder=3)
-    ax.axvline(dependency - 0.5, color="0.5", ls="--", lw=1)
+    ax.axvline(dependency - 0.5, color=MUTED, ls="--", lw=1)
     ax.text(dependency - 0.4, max(errors), f"horizon reaches d = {dependency}", fontsize="small", va="top")
     if baseline is not None:
         ax.axhline(baseline, color=COLORS["published"], ls=":", lw=1, label=f"always predict 0: {baseline:g}")
@@ -190,7 +193,8 @@ def plot_gradient_decay(curves, *, ax=None, title=None, xlabel="steps back $k$",
     for i, (label, values) in enumerate(curves.items()):
         v = np.abs(np.asarray(values, dtype=np.float64))
         k = np.arange(len(v))
-        line, = ax.plot(k, np.where(v > 0, v, np.nan), styles[i % len(styles)], lw=2 if i % 2 else 1.5, label=label)
+        line, = ax.plot(k, np.where(v > 0, v, np.nan), styles[i % len(styles)], lw=2 if i % 2 else 1.5,
+                        color=CYCLE[i % len(CYCLE)], label=label)
         if np.any(v == 0):
             ax.plot(k[np.argmax(v == 0)], floor / 10, "x", color=line.get_color(), ms=9, mew=2)
     ax.set(yscale="log", xlabel=xlabel, ylabel=ylabel, title=title)
@@ -235,11 +239,11 @@ def plot_gate_response(x, i_t, c, h, *, title=None):
     axes = fig.subplots(3, 1, sharex=True)
     t = np.arange(len(x))
     axes[0].plot(t, x, color=COLORS["input"], label="input $x_t$")
-    axes[0].bar(t, i_t, color=COLORS["published"], alpha=0.35, width=0.8, label="input gate $i_t$")
+    axes[0].bar(t, i_t, color=COLORS["off"], alpha=0.6, width=0.8, label="input gate $i_t$")
     axes[1].plot(t, c, color=COLORS["forecast"], lw=2, label="cell state $c_t$")
     axes[2].plot(t, h, color=COLORS["target"], lw=2, label="output $h_t$")
     for ax in axes:
-        ax.axhline(0, color="0.6", lw=0.8)
+        ax.axhline(0, color=GREY, lw=0.8)
         ax.legend(fontsize="small", loc="upper right")
         ax.grid(alpha=0.3)
     axes[1].set(ylim=(min(-1.0, c.min() - 0.1), max(1.0, c.max() + 0.1)))
@@ -254,9 +258,9 @@ def plot_gradient_reach(curves, *, ax=None, title=None):
     if not curves:
         raise ValueError("curves must hold at least one series, got an empty dict")
     fig, ax = _axes(ax, figsize=(6.5, 3.4))
-    for label, values in curves.items():
+    for i, (label, values) in enumerate(curves.items()):
         v = np.asarray(values, dtype=np.float64)
-        ax.plot(np.arange(1, len(v) + 1), v, lw=2, label=label)
+        ax.plot(np.arange(1, len(v) + 1), v, lw=2, color=CYCLE[i % len(CYCLE)], label=label)
     ax.set(yscale="log", xlabel="input step $t$ (the loss reads the last state)",
            ylabel=r"$\|\partial L / \partial x_t\|$", title=title)
     ax.legend(fontsize="small")
@@ -270,11 +274,11 @@ def plot_mse_vs_length(lengths, scores, *, baseline, solved=None, ax=None, title
     if not scores:
         raise ValueError("scores must hold at least one series, got an empty dict")
     fig, ax = _axes(ax, figsize=(6, 3.4))
-    for (label, values), marker in zip(scores.items(), "osD^v"):
+    for (label, values), marker, colour in zip(scores.items(), "osD^v", CYCLE):
         values = np.asarray(values, dtype=np.float64)
         if values.shape != (len(lengths),):
             raise ValueError(f"scores[{label!r}] must have shape (L={len(lengths)},), got {values.shape}")
-        ax.plot(lengths, np.maximum(values, 1e-5), marker + "-", lw=2, label=label)
+        ax.plot(lengths, np.maximum(values, 1e-5), marker + "-", lw=2, color=colour, label=label)
     ax.axhline(baseline, color=COLORS["published"], ls=":", label=f"constant answer ({baseline:.3f})")
     if solved is not None:
         ax.axhline(solved, color=COLORS["published"], ls="--", lw=1, label=f"solved ({solved})")
@@ -297,7 +301,7 @@ def plot_receptive_field(levels, *, T, ax=None, title=None):
     """
     fig, ax = _axes(ax, figsize=(8, 0.45 * len(levels) + 1.2))
     for row, level in enumerate(levels):
-        ax.scatter(np.arange(T), np.full(T, row), s=12, color="#cccccc")
+        ax.scatter(np.arange(T), np.full(T, row), s=12, color=GREY)
         ax.scatter(level, np.full(len(level), row), s=24,
                    color=COLORS["forecast"] if row == len(levels) - 1 else COLORS["input"])
     ax.set_yticks(range(len(levels)), ["input"] + [f"layer {l}" for l in range(1, len(levels))])
@@ -315,7 +319,7 @@ def plot_alignment(weights, inputs, outputs, *, ax=None, title=None):
     """
     weights = check_shape("weights", weights, (("Ty", len(outputs)), ("Tx", len(inputs))))
     fig, ax = _axes(ax, figsize=(0.3 * len(inputs) + 2, 0.3 * len(outputs) + 1.4))
-    image = ax.imshow(weights, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    image = ax.imshow(weights, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(inputs)), [repr(c)[1:-1] if c != " " else "\u2423" for c in inputs])
     ax.set_yticks(range(len(outputs)), list(outputs))
     ax.set(xlabel="input character", ylabel="output character", title=title)

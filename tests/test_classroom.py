@@ -63,8 +63,9 @@ def test_every_chapter_becomes_an_assignment(path):
     assert {m["schema_version"] for _, _, m in marks(nb) if m} == {classroom.SCHEMA_VERSION}
     assert all(m["locked"] for _, kind, m in marks(nb) if kind == "markdown")  # prose and help are restored
     assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
-    assert "../images/" not in json.dumps(nb) and images
-    assert all((ROOT / "images" / name).is_file() for name in images)
+    assert "../images/" not in json.dumps(nb) and not images  # the figures are attachments, carried over as they are
+    assert [c.get("attachments") for c in nb["cells"]] == [c.get("attachments") for c in instructor["cells"]]
+    assert any(c.get("attachments") for c in nb["cells"])
 
 
 def test_the_converted_chapters_hold_the_help_and_the_setup_guard(tmp_path):
@@ -75,8 +76,8 @@ def test_the_converted_chapters_hold_the_help_and_the_setup_guard(tmp_path):
     assert setup["metadata"]["nbgrader"]["locked"]
     helps = [c for c in nb["cells"] if student.help_steps(text(c))]
     assert len(helps) == len(student.exercises(read(ROOT / "notebooks" / f"{FAST}.ipynb")))
-    linked = set(re.findall(r"images/([\w.-]+)", json.dumps(nb)))
-    assert linked == {p.name for p in (tmp_path / "source" / FAST / "images").iterdir()}
+    assert not re.findall(r"images/([\w.-]+)", json.dumps(nb)) and not (tmp_path / "source" / FAST / "images").exists()
+    assert sum(len(c.get("attachments", {})) for c in nb["cells"]) == 3  # chapter 02's three figures, inside it
     released = (tmp_path / "source" / FAST / "nbgrader_config.py").read_text()  # for `nbgrader validate` there
     assert f"c.Execute.timeout = {classroom.CELL_TIMEOUT}" in released
     compile(released, "nbgrader_config.py", "exec")
@@ -122,6 +123,7 @@ def test_a_rebuild_keeps_the_class_state(tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("class state")
     stale = tmp_path / "source" / FAST / "images" / "old.png"
+    stale.parent.mkdir()  # from a build of the days when figures were linked, not attached
     stale.write_text("a figure the chapter no longer shows")
     classroom.write_course(ROOT / "notebooks", tmp_path, chapters=[FAST])
     assert all(path.read_text() == "class state" for path in state) and not stale.exists()
@@ -223,8 +225,9 @@ def test_nbgrader_grades_solved_blank_and_partly_solved_submissions(tmp_path):
     release = read(course / "release" / FAST / f"{FAST}.ipynb")
     edition = student.student_notebook(instructor)
     assert [c["cell_type"] for c in release["cells"]] == [c["cell_type"] for c in edition["cells"]]
-    for number, (got, want) in enumerate(zip(release["cells"], edition["cells"]), start=1):
-        want = classroom.rewrite_image_links(text(want)).rstrip("\n")
+    for number, (got, want_cell) in enumerate(zip(release["cells"], edition["cells"]), start=1):
+        assert got.get("attachments") == want_cell.get("attachments"), f"release cell {number} lost its figure"
+        want = classroom.rewrite_image_links(text(want_cell)).rstrip("\n")
         if got["metadata"].get("nbgrader", {}).get("grade_id") == "setup":
             want = classroom.CLASSROOM_SETUP + "\n" + want
         assert text(got).rstrip("\n") == want, f"release cell {number} differs from the student edition's"

@@ -7,6 +7,7 @@ import torch
 
 from course_utils.models import char_model
 from course_utils.nlp.vocab import CharVocab
+from course_utils.palette import BLUE, RED, tint
 from course_utils.widgets import ch08 as gw
 
 
@@ -36,7 +37,9 @@ def test_sample_and_activation_html_escape_and_color():
     assert gw.sample_html("<a>", "b&c") == ('<pre style="white-space: pre-wrap; font-size: 0.9em"><b>&lt;a&gt;</b>'
                                             "b&amp;c</pre>")
     out = gw.activation_html("ab\n", [1.0, -0.5, 0.0])
-    assert "rgb(0,0,255)" in out and "rgb(255,127,127)" in out and "rgb(255,255,255)" in out and "\u21b5" in out
+    full_blue, half_red = tint(BLUE, gw.ACTIVATION_TINT), tint(RED, gw.ACTIVATION_TINT / 2)
+    assert f"background-color: {full_blue}" in out and f"background-color: {half_red}" in out
+    assert "background-color: #FFFFFF" in out and "\u21b5" in out
     with pytest.raises(ValueError, match=r"values must have shape \(len\(text\)=2,\), got \(3,\)"):
         gw.activation_html("ab", [1, 2, 3])
 

@@ -50,26 +50,37 @@ def test_notebook_has_no_stored_outputs(path):
 
 
 def referenced_images(path):
+    """(reference, attachment names of its cell) for every image a notebook's markdown or a deck shows."""
     if path.suffix == ".ipynb":
-        cells = json.loads(path.read_text())["cells"]
-        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    else:
-        text = path.read_text()
-    return [a or b for a, b in IMAGE_REF.findall(text)]
+        cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"]
+        return [(a or b, set(c.get("attachments", {})))
+                for c in cells for a, b in IMAGE_REF.findall("".join(c["source"]))]
+    return [(a or b, set()) for a, b in IMAGE_REF.findall(path.read_text())]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS + DECKS, ids=lambda p: p.name)
 def test_referenced_images_exist_and_are_local(path):
     refs = referenced_images(path)
-    remote = [r for r in refs if re.match(r"[a-z]+://", r)]
+    remote = [r for r, _ in refs if re.match(r"[a-z]+://", r)]
     assert not remote, f"{path.name} loads images from the network: {remote}"
-    missing = [r for r in refs if not r.startswith("attachment:") and not (path.parent / r).resolve().is_file()]
+    # a notebook shows its figures from its own cells' attachments (tests/test_attachments.py checks their
+    # bytes against images/); a deck links ../images/
+    def found(ref, attached):
+        if ref.startswith("attachment:"):
+            return ref.removeprefix("attachment:") in attached
+        return (path.parent / ref).resolve().is_file()
+
+    missing = [r for r, attached in refs if not found(r, attached)]
     assert not missing, f"{path.name} references missing images: {missing}"
+    if path.suffix == ".ipynb":
+        linked = [r for r, _ in refs if not r.startswith("attachment:")]
+        assert not linked, f"{path.name} links images instead of attaching them ({linked}); run `make figures`"
 
 
 def test_image_ref_pattern_finds_references():
     text = '![a](../images/x.png) ![bg right:40%](../images/y.png "t") <img src="../images/z.png" width=3>'
     assert [a or b for a, b in IMAGE_REF.findall(text)] == ["../images/x.png", "../images/y.png", "../images/z.png"]
+    assert IMAGE_REF.findall("![a figure](attachment:x.png)") == [("attachment:x.png", "")]
 
 
 def test_version_is_one_number_with_a_changelog_entry():

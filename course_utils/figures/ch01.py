@@ -7,7 +7,7 @@ from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 from course_utils import data
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED, RED_LIGHT,
-    _arrow, _box, _canvas, _chain, _circle, _note,
+    _arrow, _box, _canvas, _chain, _circle, _note, shade, tint,
 )
 
 # ---------------------------------------------------------------- chapter 01 diagrams
@@ -95,11 +95,11 @@ def _block(ax, x0, y0, N, T, D, *, c=0.36, e=(0.24, 0.17)):
         for t in range(T):  # top face
             x, yy = x0 + t * c + d * ex, y0 + d * ey
             ax.add_patch(Polygon([(x, yy), (x + c, yy), (x + c + ex, yy + ey), (x + ex, yy + ey)],
-                                 fc="#6F96C6", ec="white", lw=0.8))  # top face: sequence 0
+                                 fc=tint(BLUE, 0.6), ec="white", lw=0.8))  # top face: sequence 0
         for n in range(N):  # right face
             x, yy = x0 + T * c + d * ex, y0 - n * c + d * ey
             ax.add_patch(Polygon([(x, yy), (x + ex, yy + ey), (x + ex, yy + ey - c), (x, yy - c)],
-                                 fc="#2E5A8A" if n == 0 else "#B3C9E3", ec="white", lw=0.8))
+                                 fc=shade(BLUE, 0.25) if n == 0 else tint(BLUE, 0.35), ec="white", lw=0.8))
     for n in range(N):  # front face: feature 0 of every (sequence, step)
         for t in range(T):
             ax.add_patch(Rectangle((x0 + t * c, y0 - (n + 1) * c), c, c, ec="white", lw=0.8,
@@ -227,7 +227,7 @@ def forecast_ahead():
     # 1. iterative: the input window drops its oldest value and takes in the newest prediction
     for r in range(3):
         y, s = 3.45 - 0.95 * r, 0.2
-        _strip(ax, 0.7 - r * s, y, ["#D4D4D4"] * r, s=s)  # dropped from the window
+        _strip(ax, 0.7 - r * s, y, [GREY] * r, s=s)  # dropped from the window
         right = _strip(ax, 0.7, y, [BLUE] * (8 - r) + [GREEN] * r, s=s)
         _box(ax, 3.0, y, 0.8, 0.4, "RNN", fs=FS - 2)
         _arrow(ax, (right + 0.05, y), (2.6, y), lw=1.2)

@@ -9,7 +9,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from course_utils.layers import rnn
 from course_utils.figures.common import (
-    BACK, BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
+    BACK, BLUE, DIVERGING, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
     _arrow, _box, _canvas, _chain, _note,
 )
 
@@ -132,7 +132,7 @@ def shared_weight_gradients():
     _chain(ax, [x + 2 * cell for x in xs], 3.45, size=0.5, ins=[f"$x_{i}$" for i in range(1, T + 1)],
            outs=[f"$L_{i}$" for i in range(1, T + 1)], arrow_len=0.25, fs=FS - 1, h0="$h_0$",
            link_labels=[r"$W_{hh}$"] * (T - 1))
-    cmap = _diverging()
+    cmap = DIVERGING
 
     def heat(x0, y0, M, label):
         for (r, c), v in np.ndenumerate(M):
@@ -149,12 +149,6 @@ def shared_weight_gradients():
     _note(ax, 0.3, 4.6, "one weight matrix, used at every step: its gradient is the sum of the steps' shares",
           fs=FS + 1, weight="bold")
     return fig
-
-
-def _diverging():
-    from matplotlib.colors import LinearSegmentedColormap
-
-    return LinearSegmentedColormap.from_list("course", [BLUE, "#FFFFFF", RED])
 
 
 FIGURES = {  # file name (without .png) -> drawing function

@@ -15,7 +15,7 @@ from course_utils.layers import gradients
 from course_utils.models import sequence_models
 from course_utils.figures.common import (
     BACK, BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, RED,
-    _arrow, _box, _canvas, _note,
+    _arrow, _box, _canvas, _note, tint,
 )
 
 ACT_COLORS = {"tanh": ORANGE, "sigmoid": BLUE, "relu": RED, "linear": GREEN}
@@ -125,7 +125,7 @@ def gradient_norms():
     """||dh_t/dh_0|| against t for several spectral radii of W_hh: linear layer, tanh with weak and strong inputs."""
     fig = Figure(figsize=(13.5, 4.1))
     axes = fig.subplots(1, 3, sharey=True)
-    colors = [BLUE, "#7FA7D1", INK, "#E0A060", RED]
+    colors = [BLUE, tint(BLUE, 0.5), INK, tint(RED, 0.5), RED]  # radius < 1 blue, 1 black, > 1 red
     t = np.arange(1, 61)
     panels = [("linear", 1.0, "linear layer"), ("tanh", 0.1, "tanh, weak inputs (scale 0.1)"),
               ("tanh", 1.0, "tanh, strong inputs (scale 1)")]

@@ -12,24 +12,17 @@ say so on the figure.
 """
 
 import numpy as np
-from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
 from course_utils.layers.attention import masked_softmax
 from course_utils.figures.common import (
     BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, RED, RED_LIGHT,
-    _arrow, _box, _canvas, _note,
+    _arrow, _box, _canvas, _note, tint,
 )
 
 SENTENCE = ["the", "young", "king", "rode", "to", "the", "castle"]
 CENTRE = 2  # "king"
 VOCAB = ["a", "apple", "castle", "king", "queen", "rode", "the", "to", "young"]  # V = 9, alphabetical
-
-
-def _blend(color, t):
-    """`color` faded towards white: t = 0 white, t = 1 the full colour."""
-    r, g, b = to_rgb(color)
-    return (1 - t * (1 - r), 1 - t * (1 - g), 1 - t * (1 - b))
 
 
 def _cell(ax, x, y, s, text="", *, fc="white", ec=GREY, color=INK, fs=FS - 2, lw=1.0):
@@ -88,7 +81,7 @@ def one_hot_vs_dense():
     for r, word in enumerate(words):
         _note(ax, x1 - 0.5, ys[r], word, ha="right", fs=FS - 1)
         for d, v in enumerate(DENSE[word]):
-            face = _blend(BLUE if v > 0 else RED, min(abs(v), 1.0) * 0.85)
+            face = tint(BLUE if v > 0 else RED, min(abs(v), 1.0) * 0.85)
             ax.add_patch(Rectangle((x1 + d * 0.78 - 0.39, ys[r] - s / 2), 0.78, s, fc=face, ec="white", lw=1.0))
             ax.text(x1 + d * 0.78, ys[r], f"{v:+.1f}".replace("-", "−"), ha="center", va="center",
                     fontsize=FS - 3, color="white" if abs(v) > 0.6 else INK)
@@ -206,7 +199,7 @@ def _network(ax, *, inputs, targets, title, subtitle, hidden_label, input_label,
     x_s = 8.45
     scores = np.array([1.4 if r in ids_out else -0.6 + 0.25 * ((r * 7) % 5) for r in range(V)])
     for r, yy in enumerate(ys):
-        _cell(ax, x_s, yy, s, fc=_blend(GREEN, 0.15 + 0.2 * (scores[r] + 0.6)), ec="white")
+        _cell(ax, x_s, yy, s, fc=tint(GREEN, 0.15 + 0.2 * (scores[r] + 0.6)), ec="white")
         _arrow(ax, (x_o + D * s + 0.05, yy), (x_s - s / 2 - 0.05, yy), color=GREY, lw=0.8)
     _note(ax, x_s, y_top + 0.12, r"scores $s$ (V,)", ha="center", va="bottom", fs=FS - 2, color=GREEN)
     _box(ax, 9.35, y_h, 0.95, 0.5, "softmax", fc="white", ec=GREEN, fs=FS - 3)

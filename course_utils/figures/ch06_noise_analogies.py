@@ -17,7 +17,7 @@ from course_utils.nlp.text import sentences
 from course_utils.nlp.vocab import Vocabulary
 from course_utils.figures.common import (
     BLUE, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, RED,
-    _arrow, _box, _canvas, _note,
+    _arrow, _box, _canvas, _note, tint,
 )
 
 
@@ -111,7 +111,7 @@ def noise_distribution(power=0.75):
 
 
 def _plane(ax, x0, y0, w, h):
-    ax.add_patch(Rectangle((x0, y0), w, h, fc="#FAFAFA", ec=GREY_LIGHT, lw=1.2))
+    ax.add_patch(Rectangle((x0, y0), w, h, fc=tint(GREY_LIGHT, 0.3), ec=GREY_LIGHT, lw=1.2))
 
 
 def _pairs_panel(ax, pairs, color):

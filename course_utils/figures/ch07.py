@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 from course_utils.layers.attention import masked_softmax
 from course_utils.figures.common import (
     BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, GREY_LIGHT, INK, MUTED, ORANGE, ORANGE_LIGHT, PURPLE,
-    PURPLE_LIGHT, RED, RED_LIGHT, _arrow, _box, _canvas, _chain, _note,
+    PURPLE_LIGHT, RED, RED_LIGHT, SEQUENTIAL, _arrow, _box, _canvas, _chain, _note,
 )
 
 
@@ -216,7 +216,7 @@ def alignment(examples=None):
     x = left
     for k, (text, answer, weights) in enumerate(examples):
         ax = fig.add_axes((x, bottom, col * len(text), height))
-        image = ax.imshow(weights, cmap="Oranges", vmin=0, vmax=1, aspect="auto")
+        image = ax.imshow(weights, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(text)), ["␣" if c == " " else c for c in text], fontsize=FS - 1)
         rows = list(answer) + ["<eos>"] * (len(weights) - len(answer))
         ax.set_yticks(range(len(rows)), rows, fontsize=FS - 1)

@@ -1,4 +1,5 @@
-"""Palette and drawing helpers shared by the chapter modules of `course_utils.figures`.
+"""Drawing helpers shared by the chapter modules of `course_utils.figures`, and the palette's names
+(re-exported from `course_utils.palette`, where every colour is defined).
 
 Diagrams are drawn on a canvas whose data units are inches (see `_canvas`), so the sizes in the
 code are the sizes on the page. The helpers keep their leading underscore: they are internal to
@@ -9,16 +10,30 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path as MplPath
 
-# One small palette for the whole course: inputs blue, hidden state orange, outputs green,
-# weights red, anything ignored grey; purple tells a second pass or network apart.
-INK = "#222222"
-BLUE, BLUE_LIGHT = "#3A6EA5", "#DCE7F3"
-ORANGE, ORANGE_LIGHT = "#D9822B", "#FBE3C8"
-GREEN, GREEN_LIGHT = "#3B8E5A", "#DCEFE2"
-RED, RED_LIGHT = "#B8435A", "#F4DCE1"
-PURPLE, PURPLE_LIGHT = "#7A5BA6", "#E8E0F2"  # a second pass: a bidirectional layer's backward pass, a decoder
-GREY, GREY_LIGHT = "#A8A8A8", "#EFEFEF"
-MUTED = "#5F5F5F"  # captions and secondary labels
+# The palette lives in course_utils.palette (colour-blind safe, tested there): inputs blue, hidden state
+# orange, outputs green, weights and gradients red, anything ignored grey; purple tells a second pass or
+# network apart. The chapter modules import the names from here.
+from course_utils.palette import (  # noqa: F401  (re-exported for the chapter modules)
+    BLUE,
+    BLUE_LIGHT,
+    DIVERGING,
+    GREEN,
+    GREEN_LIGHT,
+    GREY,
+    GREY_LIGHT,
+    INK,
+    MUTED,
+    ORANGE,
+    ORANGE_LIGHT,
+    PURPLE,
+    PURPLE_LIGHT,
+    RED,
+    RED_LIGHT,
+    SEQUENTIAL,
+    shade,
+    tint,
+)
+
 FS = 14  # base font size in points
 DPI = 120
 BACK = dict(color=RED, lw=2.0, ls=(0, (4, 2)))  # the style of a gradient arrow (backpropagation)

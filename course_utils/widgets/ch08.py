@@ -21,8 +21,10 @@ from course_utils._checks import check_shape
 from course_utils.models import char_model, training
 from course_utils.nlp import sampling
 from course_utils.nlp.vocab import CharVocab
+from course_utils.palette import BLUE, RED, tint
 from course_utils.seed import scoped
 
+ACTIVATION_TINT = 0.8  # the strongest background: 80% of BLUE or RED, 20% white
 DEMO_CHARS = "\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -41,7 +43,7 @@ def generation_view(model, prime, temperature, length, *, seed=0, top_k=None):
     try:
         text = char_model.generate(model, prime, length, temperature=temperature, top_k=top_k, seed=seed)
     except ValueError as err:
-        return f'<p style="color: #b00">Cannot generate: {html.escape(str(err))}</p>', {"text": "", "error": str(err)}
+        return f'<p style="color: {RED}">Cannot generate: {html.escape(str(err))}</p>', {"text": "", "error": str(err)}
     with torch.no_grad():
         logits, _ = model(torch.as_tensor(model.vocab.encode(prime)[None], device=training.model_device(model)))
     p = sampling.next_char_probs(logits[0, -1].double().cpu().numpy(), temperature, top_k)
@@ -55,15 +57,15 @@ def generation_view(model, prime, temperature, length, *, seed=0, top_k=None):
 def activation_html(text, values, *, vmax=None):
     """Each character of `text` on a background colored by values (n,): blue > 0, red < 0, white 0.
 
-    vmax: the value of full color (default: the largest |value|). Newlines stay line breaks.
+    vmax: the value of full color (default: the largest |value|). Full colour is a tint of the palette's
+    BLUE or RED (ACTIVATION_TINT of it), light enough for black text to stay readable. Newlines stay line breaks.
     """
     values = check_shape("values", values, (("len(text)", len(text)),)).astype(np.float64)
     vmax = float(np.max(np.abs(values))) if vmax is None else float(vmax)
     scaled = np.clip(values / vmax, -1, 1) if vmax > 0 else np.zeros_like(values)
     spans = []
     for ch, v in zip(text, scaled):
-        fade = int(255 * (1 - abs(v)))  # 255 = white, 0 = full color
-        color = f"rgb({fade},{fade},255)" if v > 0 else f"rgb(255,{fade},{fade})"
+        color = tint(BLUE if v > 0 else RED, ACTIVATION_TINT * abs(v))
         shown = "\u21b5\n" if ch == "\n" else html.escape(ch)
         spans.append(f'<span style="background-color: {color}">{shown}</span>')
     return '<pre style="white-space: pre-wrap; line-height: 1.5">' + "".join(spans) + "</pre>"
