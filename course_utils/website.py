@@ -162,13 +162,15 @@ def draw_favicon(path):
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch
 
+    from course_utils.palette import BLUE
+
     fig = Figure(figsize=(0.5, 0.5), dpi=64)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.set(xlim=(0, 1), ylim=(0, 1))
     ax.add_patch(FancyArrowPatch((0.72, 0.62), (0.28, 0.62), connectionstyle="arc3,rad=1.2",
-                                 arrowstyle="-|>", mutation_scale=8, lw=2.2, color="#0072B2"))
-    ax.text(0.5, 0.3, "h", ha="center", va="center", fontsize=15, weight="bold", color="#0072B2")
+                                 arrowstyle="-|>", mutation_scale=8, lw=2.2, color=BLUE))
+    ax.text(0.5, 0.3, "h", ha="center", va="center", fontsize=15, weight="bold", color=BLUE)
     fig.savefig(path, transparent=True)
 
 
