@@ -182,6 +182,7 @@ def test_shuffled_training_learns_and_needs_stateless(vocab):
         cm.shuffle_windows(np.zeros((3, 4)), np.zeros((3, 4)), 1)
 
 
+@pytest.mark.skipif(not cm.bf16_supported(), reason="this CPU has no bfloat16 arithmetic (see the next test)")
 def test_bf16_scores_close_to_float32_and_trains(vocab):
     torch.manual_seed(0)
     model = cm.CharModel(vocab, 32, embed_dim=8)
@@ -193,6 +194,13 @@ def test_bf16_scores_close_to_float32_and_trains(vocab):
                                                                           bf16=True), progress=False)
     assert history.loss[0] > 3 > 1 > history.loss[-1]
     assert all(p.dtype == torch.float32 for p in model.parameters())  # autocast: the weights stay float32
+
+
+@pytest.mark.skipif(cm.bf16_supported(), reason="this CPU has bfloat16 arithmetic (see the previous test)")
+def test_bf16_on_a_cpu_without_it_says_so(vocab):
+    model = cm.CharModel(vocab, 8, embed_dim=4)
+    with pytest.raises(RuntimeError, match="needs a CPU with bfloat16 arithmetic"):
+        cm.evaluate_bpc(model, vocab.encode(TEXT), batch_size=2, T=20, bf16=True)
 
 
 # ---------------------------------------------------------------- generation

@@ -339,7 +339,8 @@ def test_two_students_pull_the_course_and_keep_their_edits(local_hub):
         assert sorted(p.name for p in course[name].glob("*.ipynb")) == \
             sorted(p.name for p in local_hub["edition"].glob("*.ipynb"))
         assert (course[name] / EDITED).stat().st_uid == pwd.getpwnam(name).pw_uid
-        assert (homes[name] / hub.TARGET / "images").is_dir()
+        # the figures travel inside the notebooks, as cell attachments
+        assert '"attachments"' in (course[name] / EDITED).read_text()
         assert as_user(name, "cat", str(course[name] / EDITED)).returncode == 0
     for reader, owner in (names, names[::-1]):  # ... and cannot read the other's
         denied = as_user(reader, "cat", str(course[owner] / EDITED))

@@ -118,8 +118,17 @@ def perplexity(bits):
     return 2.0 ** bits
 
 
+def bf16_supported():
+    """Whether this CPU has bfloat16 arithmetic for oneDNN (AVX512-BF16 or AMX); many CPUs (AVX2 only) do not."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def _autocast(model, bf16):
     """A context that runs the forward pass in bfloat16 (torch.autocast) when bf16 is True, else does nothing."""
+    if bf16 and training.model_device(model).type == "cpu" and not bf16_supported():
+        # Without this check oneDNN fails deep inside the LSTM ("could not create a primitive descriptor").
+        raise RuntimeError("bf16=True needs a CPU with bfloat16 arithmetic (AVX512-BF16 or AMX), and this one has "
+                           "none: use bf16=False")
     return torch.autocast(training.model_device(model).type, dtype=torch.bfloat16, enabled=bool(bf16))
 
 
