@@ -94,6 +94,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/attention_length.py
 	$(BIN)/python benchmarks/char_model.py
 	$(BIN)/python benchmarks/char_seq_length.py
+	$(BIN)/python benchmarks/recurrence_today.py
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb

@@ -134,3 +134,20 @@ def test_bad_arguments():
         MinGRUCharModel("abc")
     with pytest.raises(ValueError, match="model must be a CharModel"):
         char_model.generate(torch.nn.Linear(2, 2), "a", 3)
+
+
+@pytest.mark.parametrize("kind", recurrence_today.MODELS)
+def test_save_and_load_round_trip(kind, tmp_path):
+    torch.manual_seed(7)
+    config = recurrence_today.ModelConfig(lstm_H=8, mingru_H=8, transformer_E=8, heads=2, embed_dim=4)
+    model = recurrence_today.build(kind, VOCAB, config).eval()
+    recurrence_today.save(model, tmp_path / "m.pt", valid_bpc=1.5)
+    again, extra = recurrence_today.load(tmp_path / "m.pt")
+    assert type(again) is type(model) and extra == {"valid_bpc": 1.5}
+    x = ids(2, 9)
+    np.testing.assert_allclose(again(x)[0].detach().numpy(), model.half().float()(x)[0].detach().numpy(), atol=1e-5)
+
+
+def test_scan_against_loop_times_all_three():
+    cpu = recurrence_today.scan_against_loop(32, N=2, H=4, repeats=1)
+    assert set(cpu) == {"scan", "loop", "lstm"} and all(v >= 0 for v in cpu.values())
