@@ -4,10 +4,11 @@
     python benchmarks/recurrence_today.py --minutes 2     # a shorter comparison
     python benchmarks/recurrence_today.py --part scan     # only the scan timings (about a minute)
 
-Part 1, the scan: forward + backward of h_t = a_t h_{t-1} + b_t in torch (float32, N = 16 sequences,
-H = 256 channels) by `mingru.scan` (ceil(log2 T) sweeps) and by `mingru.loop` (T steps), for
-T = 256 ... 4096, with torch's nn.LSTM (one layer, 256 units, oneDNN's fused loop) on the same
-sizes as a yardstick; then milliseconds per update of the three character models against T.
+Part 1, the scan: forward + backward of h_t = a_t h_{t-1} + b_t in torch (float32; (N, H) = (8, 64) and
+(16, 256)) by `mingru.scan` (ceil(log2 T) sweeps) and by `mingru.loop` (T steps from Python), for
+T = 256 ... 4096, with torch's nn.LSTM(H, H) (oneDNN's compiled loop) on the same sizes as a yardstick;
+then the minGRU character model's update by the scan and by the loop, and milliseconds per update of the
+three character models against T.
 
 Part 2, equal time: chapter 08's character LSTM, a two-layer minGRU and a two-block causal
 transformer (`recurrence_today.build`, default sizes) trained with `char_model.fit` on the training
@@ -47,16 +48,29 @@ def checkpoint_path(kind):
 
 
 def scan_part():
-    print("## scan vs loop: forward + backward, N = 16, H = 256, float32, one thread (CPU ms, after a warm-up)")
-    print("| T | scan | loop | loop / scan | nn.LSTM(256) | scan sweeps |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    for T in LENGTHS:
-        cpu = recurrence_today.scan_against_loop(T, N=16, H=256, repeats=1)
-        print(f"| {T} | {cpu['scan'] * 1e3:.0f} | {cpu['loop'] * 1e3:.0f} | {cpu['loop'] / cpu['scan']:.1f} | "
-              f"{cpu['lstm'] * 1e3:.0f} | {(T - 1).bit_length()} |", flush=True)
+    for N, H in ((8, 64), (16, 256)):
+        print(f"## scan vs loop: forward + backward, N = {N}, H = {H}, float32, one thread (CPU ms, after a warm-up)")
+        print(f"| T | scan | loop | loop / scan | nn.LSTM({H}) | scan sweeps |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for T in LENGTHS:
+            cpu = recurrence_today.scan_against_loop(T, N=N, H=H, repeats=1)
+            print(f"| {T} | {cpu['scan'] * 1e3:.0f} | {cpu['loop'] * 1e3:.0f} | {cpu['loop'] / cpu['scan']:.2f} | "
+                  f"{cpu['lstm'] * 1e3:.0f} | {(T - 1).bit_length()} |", flush=True)
+        print()
+    print("## ms of CPU per update of the minGRU char model (batch 16), trained by the scan or by the loop")
+    vocab = CharVocab.from_text(shakespeare.text()[:200_000])
+    set_seed(0)
+    model = recurrence_today.build("mingru", vocab)
+    print("| T | scan | loop |\n| ---: | ---: | ---: |")
+    for T in MODEL_LENGTHS:
+        row = []
+        for parallel in (True, False):
+            model.parallel = parallel
+            row.append(recurrence_today.time_per_update(model, T, batch_size=16, repeats=2) * 1e3)
+        print(f"| {T} | {row[0]:.0f} | {row[1]:.0f} |", flush=True)
+    model.parallel = True
 
     print("\n## ms of CPU per update (batch 16, one thread) of the three character models against T")
-    vocab = CharVocab.from_text(shakespeare.text()[:200_000])
     models = {}
     for kind in recurrence_today.MODELS:
         set_seed(0)
@@ -68,12 +82,13 @@ def scan_part():
         print(f"| {T} | " + " | ".join(f"{v:.0f}" for v in row) + " |", flush=True)
 
 
-def equal_time_part(minutes, write):
+def equal_time_part(minutes, write, kinds=recurrence_today.MODELS):
     split = shakespeare.three_way(shakespeare.text())
     vocab = CharVocab.from_text(split.train)
     ids = split.map(vocab.encode)
     rows = {}
-    for kind, base in RECIPES.items():
+    for kind in kinds:
+        base = RECIPES[kind]
         set_seed(0)
         model = recurrence_today.build(kind, vocab)
         start = time.perf_counter()
@@ -116,13 +131,15 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=10.0, help="CPU minutes of training per model")
     parser.add_argument("--part", choices=("all", "scan", "models"), default="all")
     parser.add_argument("--no-write", action="store_true", help="do not write the checkpoints")
+    parser.add_argument("--models", nargs="+", choices=recurrence_today.MODELS, default=recurrence_today.MODELS,
+                        help="which of the three models to train (default: all)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, one thread, load {os.getloadavg()[0]:.1f}", flush=True)
     if args.part in ("all", "scan"):
         scan_part()
     if args.part in ("all", "models"):
-        equal_time_part(args.minutes, write=not args.no_write)
+        equal_time_part(args.minutes, write=not args.no_write, kinds=args.models)
 
 
 if __name__ == "__main__":

@@ -77,8 +77,10 @@ def loop(a, b, h0=None):
     """The same states one step after another (T dependent steps). a, b: (N, T, H) -> (N, T, H)."""
     h = torch.zeros_like(a[:, 0]) if h0 is None else h0
     out = []
-    for t in range(a.shape[1]):
-        h = a[:, t] * h + b[:, t]
+    # unbind once: indexing a[:, t] inside the loop would make every step's backward build a full (N, T, H) zero
+    # tensor, an O(T^2) cost that is the indexing's, not the recurrence's
+    for a_t, b_t in zip(a.unbind(1), b.unbind(1)):
+        h = a_t * h + b_t
         out.append(h)
     return torch.stack(out, dim=1)
 
