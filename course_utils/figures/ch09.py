@@ -75,10 +75,10 @@ def work_depth(lengths=tuple(2**k for k in range(4, 15))):
 
 def gates(T=4):
     """GRU: gates and candidate read h_{t-1}, so step t waits for step t - 1. minGRU: they read x_t only."""
-    fig, ax = _canvas(15.5, 5.6)
+    fig, ax = _canvas(13.6, 5.6)
     for title, y, reads_h in (("GRU (chapter 04)", 4.1, True), ("minGRU", 1.55, False)):
         _note(ax, 0.2, y + 1.0, title, fs=FS, color=INK)
-        xs = [1.4 + 2.5 * t for t in range(T)]
+        xs = [1.2 + 2.2 * t for t in range(T)]
         for t, x in enumerate(xs):
             _box(ax, x, y - 0.75, 0.8, 0.4, f"x_{t + 1}", fc=BLUE_LIGHT, ec=BLUE, fs=FS - 2)
             _box(ax, x, y, 1.1, 0.5, "z, h~", fc="#E8E0F2", ec=PURPLE, fs=FS - 2)
@@ -91,11 +91,11 @@ def gates(T=4):
                 if reads_h:
                     _arrow(ax, (xs[t - 1] + 1.3, y + 0.5), (x - 0.4, y + 0.2), color=RED, lw=2.0)
         if reads_h:
-            _note(ax, xs[-1] + 1.9, y, "red: z_t, r_t and h~_t need h_{t-1}:\nstep t cannot start before step t - 1",
-                  fs=FS - 3, color=RED)
+            _note(ax, xs[-1] + 1.9, y, "red: z_t, r_t and h~_t need h_{t-1}:\nstep t cannot start\nbefore step t - 1 ends",
+                  fs=FS - 1, color=RED)
         else:
-            _note(ax, xs[-1] + 1.9, y, "z_t, h~_t from x_t alone: every step's\n(a_t, b_t) in one matrix product;"
-                  "\nonly h_t = a_t h_{t-1} + b_t is left: a scan", fs=FS - 3, color=GREEN)
+            _note(ax, xs[-1] + 1.9, y, "z_t, h~_t from x_t alone:\nevery step's (a_t, b_t) in one\nmatrix product; only\n"
+                  "h_t = a_t h_{t-1} + b_t is left:\na scan", fs=FS - 1, color=GREEN)
     return fig
 
 
