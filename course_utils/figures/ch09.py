@@ -91,11 +91,11 @@ def gates(T=4):
                 if reads_h:
                     _arrow(ax, (xs[t - 1] + 1.3, y + 0.5), (x - 0.4, y + 0.2), color=RED, lw=2.0)
         if reads_h:
-            _note(ax, xs[-1] + 1.9, y, "red: z_t, r_t and h~_t need h_{t-1}:\nstep t cannot start\nbefore step t - 1 ends",
-                  fs=FS - 1, color=RED)
+            _note(ax, xs[-1] + 1.9, y, "red: z_t, r_t and h~_t need h_{t-1}:\n"
+                  "step t cannot start\nbefore step t - 1 ends", fs=FS - 1, color=RED)
         else:
-            _note(ax, xs[-1] + 1.9, y, "z_t, h~_t from x_t alone:\nevery step's (a_t, b_t) in one\nmatrix product; only\n"
-                  "h_t = a_t h_{t-1} + b_t is left:\na scan", fs=FS - 1, color=GREEN)
+            _note(ax, xs[-1] + 1.9, y, "z_t, h~_t from x_t alone:\nevery step's (a_t, b_t) in one\n"
+                  "matrix product; only\nh_t = a_t h_{t-1} + b_t is left:\na scan", fs=FS - 1, color=GREEN)
     return fig
 
 
