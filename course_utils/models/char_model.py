@@ -282,6 +282,9 @@ def _check_prime(prime, vocab):
 def generate(model, prime, n, *, temperature=1.0, top_k=None, top_p=None, seed=0):
     """Read `prime`, then draw n characters one at a time, each fed back in; returns the n new characters.
 
+    model: a CharModel or any character model with a CharVocab `vocab` and forward(x, state) (chapter 09's
+    minGRU and transformer models, whose state is then their key/value cache).
+
     temperature 0 is greedy decoding (always the most likely character); top_k and top_p (nucleus)
     restrict the draw as `sampling.next_char_probs` says. The draws come from
     numpy's Generator(seed) through `sampling.sample_index`, the same rule as `char_numpy.generate_numpy`.
