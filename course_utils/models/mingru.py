@@ -13,7 +13,7 @@ in time (a `torch.autograd.Function`), which keeps one state tensor instead of o
 
 Why not the log-space form of the paper? The shortcut that it repairs writes h_t as
 A_t * (h0 + sum_{s<=t} b_s / A_s) with A_t = a_1 ... a_t, two cumulative operations; but A_t
-shrinks geometrically, so 1 / A_s overflows (float32: 0.9 ** 900 is already below its smallest
+shrinks geometrically, so 1 / A_s overflows (float32: 0.9 ** 1000 is below its smallest
 number) and long sequences give inf and NaN. The paper computes that sum in log space
 (logcumsumexp), which needs positive b_t (its candidate goes through a positive function g).
 The sweeps here never divide, only multiply numbers in [0, 1] and add, so they are stable for any
