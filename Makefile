@@ -155,6 +155,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/char_model.py
 	$(BIN)/python benchmarks/char_seq_length.py
 	$(BIN)/python benchmarks/kernel_footprint.py
+	$(BIN)/python benchmarks/recurrence_today.py
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb

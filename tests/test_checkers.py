@@ -12,6 +12,7 @@ import test_exercises_ch05 as ch05
 import test_exercises_ch06 as ch06
 import test_exercises_ch07 as ch07
 import test_exercises_ch08 as ch08
+import test_exercises_ch09 as ch09
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
@@ -53,6 +54,10 @@ SOLUTIONS = {
     "check_temperature_probs": ch08.good_temperature,
     "check_bits_per_char": ch08.good_bits,
     "check_top_p_filter": ch08.good_top_p,
+    "check_combine": ch09.good_combine,
+    "check_scan_sweep": ch09.good_sweep,
+    "check_mingru_step": ch09.good_mingru_step,
+    "check_linear_attention_recurrent": ch09.good_linear_attention,
 }
 
 
@@ -64,7 +69,7 @@ def checker(name):
 
 
 def test_every_checker_has_a_solution_here():
-    assert len(CHECKERS) == 32  # four in every chapter
+    assert len(CHECKERS) == 36  # four in every chapter
     assert sorted(SOLUTIONS) == sorted(CHECKERS)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import course_utils.layers as layers_pkg
-from course_utils.layers import attention, bidirectional, conv1d, gru, lstm, multihead, rnn, word2vec
+from course_utils.layers import attention, bidirectional, conv1d, gru, lstm, mingru, multihead, rnn, word2vec
 
 MODULES = sorted(info.name for info in pkgutil.iter_modules(layers_pkg.__path__))
 
@@ -26,6 +26,8 @@ NOT_LAYERS = {
     "common": "what the layers share: stable sigmoid and softmax, input checks, torch weights",
     "gradcheck": "the referee of every backward pass: finite differences",
     "gradients": "the gradient-flow maths of chapters 02-03: clipping, the scalar model, Jacobians",
+    "linear_recurrence": "h_t = a_t h_{t-1} + b_t by loop and scan: the engine of minGRU, with no parameters",
+    "linear_attention": "a parameter-free map shown in two forms (quadratic, recurrent); tested against torch",
 }
 LAYERS = [name for name in MODULES if name not in NOT_LAYERS]
 
@@ -59,6 +61,8 @@ def _sample_inputs():
         lstm.lstm_step_forward: ((x, h, h, p_lstm), {}),
         gru.gru_forward: ((X, p_gru), {}),
         gru.gru_step_forward: ((x, h, p_gru), {}),
+        mingru.mingru_forward: ((X, mingru.init_params(3, 4, seed=4)), {}),
+        mingru.mingru_step_forward: ((x, h, mingru.init_params(3, 4, seed=4)), {}),
         bidirectional.bidirectional_forward: ((X, p_rnn, rnn.init_params(3, 2, seed=3), rnn.rnn_forward), {}),
         conv1d.conv1d_forward: ((X, conv1d.init_params(3, 2, 2, seed=0)), {}),
         attention.dot_product_attention_forward: ((Q, K, K), {}),
@@ -109,7 +113,7 @@ def _call_backward(backward, dout, cache):
 def test_the_tables_name_real_modules():
     assert set(NOT_LAYERS) <= set(MODULES), sorted(set(NOT_LAYERS) - set(MODULES))
     assert {m for m, _ in EXCEPTIONS} | set(LAYER_NAMES) <= set(LAYERS)
-    assert len(LAYERS) >= 8  # rnn, lstm, gru, bidirectional, conv1d, attention, multihead, word2vec
+    assert len(LAYERS) >= 9  # rnn, lstm, gru, mingru, bidirectional, conv1d, attention, multihead, word2vec
 
 
 @pytest.mark.parametrize("name", LAYERS)

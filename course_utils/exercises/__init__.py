@@ -17,7 +17,7 @@ What a checker compares against (one policy for the course):
   parameter count, a product of Jacobians) is written out in the checker. Those layers are the course's
   reference implementations, proven equal to PyTorch and to finite differences by their own tests, so
   grading against them adds no second copy that could drift.
-- Chapters 06-08 check against references written out in the checker module (a few lines each). Their
+- Chapters 06-09 check against references written out in the checker module (a few lines each). Their
   exercises re-derive the layer the chapter teaches (word2vec's negative sampling, attention, the stream
   batcher, bits per character), so grading against that same code would let a slip in it pass a wrong
   answer; the checkers' tests compare these references with torch instead.
@@ -56,6 +56,12 @@ from course_utils.exercises.ch08 import (
     check_temperature_probs,
     check_top_p_filter,
 )
+from course_utils.exercises.ch09 import (
+    check_combine,
+    check_linear_attention_recurrent,
+    check_mingru_step,
+    check_scan_sweep,
+)
 from course_utils.exercises.engine import (
     Case,
     ExerciseFailed,
@@ -79,4 +85,5 @@ __all__ = [
     "check_skipgram_pairs", "check_negative_sampling", "check_nearest_neighbours", "check_sparse_sgd_step",
     "check_masked_softmax", "check_additive_context", "check_dot_product_attention", "check_decoder_step",
     "check_stream_batches", "check_temperature_probs", "check_top_p_filter", "check_bits_per_char",
+    "check_combine", "check_scan_sweep", "check_mingru_step", "check_linear_attention_recurrent",
 ]

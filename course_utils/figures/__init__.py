@@ -21,11 +21,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06_networks, ch06_noise_analogies, ch07, ch08
+from course_utils.figures import ch01, ch02, ch03, ch04, ch05, ch06_networks, ch06_noise_analogies, ch07, ch08, ch09
 from course_utils.figures.common import DPI
 
 FIGURES = {**ch01.FIGURES, **ch02.FIGURES, **ch03.FIGURES, **ch04.FIGURES, **ch05.FIGURES,
-           **ch06_networks.FIGURES, **ch06_noise_analogies.FIGURES, **ch07.FIGURES, **ch08.FIGURES}
+           **ch06_networks.FIGURES, **ch06_noise_analogies.FIGURES, **ch07.FIGURES, **ch08.FIGURES, **ch09.FIGURES}
 
 
 def draw_all(out_dir="images", names=None, *, dpi=DPI):

@@ -8,5 +8,7 @@
   layers and dropout on a small training set (chapter 04);
 - `seq2seq`, `beam_search`, `exposure_bias` and `attention_experiments` (chapter 07);
 - `word2vec_torch` and `text_classifier` (chapter 06);
-- `char_model` and `char_numpy` (chapter 08; `char_numpy` runs the trained model with our numpy layers).
+- `char_model` and `char_numpy` (chapter 08; `char_numpy` runs the trained model with our numpy layers);
+- `mingru` (the torch scan and minGRU), `char_transformer` (a small causal transformer with a key/value cache) and
+  `recurrence_today` (time per update, equal-time training, generation cost, checkpoints) (chapter 09).
 """

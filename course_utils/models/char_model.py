@@ -95,6 +95,18 @@ class CharModel(nn.Module):
         return {"chars": self.vocab.chars, "H": self.H, "cell": self.cell, "embed_dim": self.embed_dim}
 
 
+def carries_state(model):
+    """Whether `model`'s state is carried from one window to the next (False for the transformer's cache)."""
+    return getattr(model, "carries_state", True)
+
+
+def check_char_model(model):
+    """A clear ValueError unless `model` is a torch module with a CharVocab `vocab` and forward(x, state)."""
+    if not isinstance(model, nn.Module) or not isinstance(getattr(model, "vocab", None), CharVocab):
+        raise ValueError(f"model must be a CharModel (or a character model with a CharVocab), "
+                         f"got {type(model).__name__}")
+
+
 def detach_state(state):
     """The same state cut from the graph of the previous window (truncated BPTT stops here)."""
     if state is None:
@@ -159,7 +171,7 @@ def position_bits(model, ids, *, batch_size=32, T=100, bf16=False):
     state, out = None, []
     for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
         with _autocast(model, bf16):
-            logits, state = model(x.to(training.model_device(model)), state)
+            logits, state = model(x.to(training.model_device(model)), state if carries_state(model) else None)
         logits = _at_least_float32(logits)
         nats = nn.functional.cross_entropy(logits.transpose(1, 2), y.to(logits.device), reduction="none")  # (B, T)
         out.append(nats.double().cpu().numpy() / math.log(2))
@@ -242,7 +254,7 @@ def fit(model, ids, recipe=CharRecipe(), *, valid_ids=None, eval_every=None, sam
     record_bits = lambda loss, grad_norm: history.record_step(loss / math.log(2), grad_norm)
     for step in tqdm(range(recipe.steps), disable=not progress, desc="training"):
         k = step % len(X)
-        if k == 0 or not recipe.stateful:
+        if k == 0 or not recipe.stateful or not carries_state(model):
             state = None
         model.train()
         with _autocast(model, recipe.bf16):
@@ -279,12 +291,14 @@ def _check_prime(prime, vocab):
 def generate(model, prime, n, *, temperature=1.0, top_k=None, top_p=None, seed=0):
     """Read `prime`, then draw n characters one at a time, each fed back in; returns the n new characters.
 
+    model: a CharModel or any character model with a CharVocab `vocab` and forward(x, state) (chapter 09's
+    minGRU and transformer models, whose state is then their key/value cache).
+
     temperature 0 is greedy decoding (always the most likely character); top_k and top_p (nucleus)
     restrict the draw as `sampling.next_char_probs` says. The draws come from
     numpy's Generator(seed) through `sampling.sample_index`, the same rule as `char_numpy.generate_numpy`.
     """
-    if not isinstance(model, CharModel):
-        raise ValueError(f"model must be a CharModel, got {type(model).__name__}")
+    check_char_model(model)
     ids = _check_prime(prime, model.vocab)
     n = positive_int("n", n, minimum=0)
     rng = np.random.default_rng(seed)

@@ -7,7 +7,7 @@ writes `widgets.neuron_explorer()`. Only notebooks import this package.
 
 ch01 neuron_explorer · ch02 truncation_explorer · ch03 gradient_explorer · ch04 gate_explorer ·
 ch05 receptive_field_explorer · ch06 neighbours_explorer · ch07 date_attention_explorer ·
-ch08 text_generation_explorer
+ch08 text_generation_explorer · ch09 scan_explorer
 """
 
 from course_utils.widgets.ch01 import SIGNALS, input_signal, neuron_explorer, neuron_response, pulse_memory
@@ -25,3 +25,4 @@ from course_utils.widgets.ch08 import (
     text_generation_explorer,
     text_generation_explorer_demo,
 )
+from course_utils.widgets.ch09 import scan_explorer, scan_view
