@@ -27,7 +27,7 @@ NOTEBOOK_REF = re.compile(r"notebooks/(\d\d_\w+\.ipynb)")
 SECTION_REF = re.compile(r'(?:section|heading) "([^"]+)"')
 CELL_REF = re.compile(r"cell `([^`]+)`")
 MIN_NOTE_WORDS = 20
-LECTURE_MINUTES = (40, 80)
+LECTURE_MINUTES = (30, 80)  # chapter 09, the last, is the shortest lecture (14 slides, 32 min)
 # What must not be left in an alt text: Marp's size and filter keywords (`w:900`, `h:400`, `sepia:50%`), which
 # Marp strips from it anyway, the old centring keyword `center` (now CSS: an image alone in its paragraph) and `bg`.
 IMAGE_KEYWORDS = re.compile(r"^(?:\w+(?:-\w+)*:\S+|center|bg)$")

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_utils.figures.common import (
-    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, INK, MUTED, ORANGE, ORANGE_LIGHT, PURPLE, RED,
+    BLUE, BLUE_LIGHT, FS, GREEN, GREEN_LIGHT, GREY, INK, MUTED, ORANGE, ORANGE_LIGHT, PURPLE, PURPLE_LIGHT, RED,
     _arrow, _box, _canvas, _note,
 )
 from course_utils.layers.linear_recurrence import scan_work_depth
@@ -81,7 +81,7 @@ def gates(T=4):
         xs = [1.2 + 2.2 * t for t in range(T)]
         for t, x in enumerate(xs):
             _box(ax, x, y - 0.75, 0.8, 0.4, f"x_{t + 1}", fc=BLUE_LIGHT, ec=BLUE, fs=FS - 2)
-            _box(ax, x, y, 1.1, 0.5, "z, h~", fc="#E8E0F2", ec=PURPLE, fs=FS - 2)
+            _box(ax, x, y, 1.1, 0.5, "z, h~", fc=PURPLE_LIGHT, ec=PURPLE, fs=FS - 2)
             _box(ax, x + 1.15, y + 0.7, 0.7, 0.42, f"h_{t + 1}", fc=ORANGE_LIGHT, ec=ORANGE, fs=FS - 2)
             _arrow(ax, (x, y - 0.55), (x, y - 0.25), color=BLUE)
             _arrow(ax, (x + 0.3, y + 0.25), (x + 0.85, y + 0.55), color=PURPLE)

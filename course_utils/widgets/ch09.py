@@ -11,6 +11,7 @@ import numpy as np
 
 from course_utils._checks import positive_int
 from course_utils.layers import linear_recurrence
+from course_utils.palette import GREEN_LIGHT, ORANGE_LIGHT
 
 
 def scan_view(T, sweep, *, seed=0):
@@ -32,11 +33,12 @@ def scan_view(T, sweep, *, seed=0):
     work = sum(T - 2**k for k in range(sweep))
     cells = []
     for t, ((first, last), ok) in enumerate(zip(covered, done)):
-        colour = "#DCEFE2" if ok else "#FBE3C8"
+        colour = GREEN_LIGHT if ok else ORANGE_LIGHT
         span = f"{first}" if first == last else f"{first}..{last}"
         cells.append(f'<td style="background:{colour};padding:4px 8px;text-align:center">'
                      f"<b>t={t + 1}</b><br>steps {span}<br>{B[t]:+.3f}<br><small>h={h[t]:+.3f}</small></td>")
-    html = (f"<p>after {sweep} of {len(stages) - 1} sweeps: {sum(done)} of {T} entries finished (green); "
+    html = (f"<p>after {sweep} of {len(stages) - 1} sweeps: {sum(done)} of {T} entries finished "
+            f"(green, the others orange); "
             f"{work} combines so far (the loop: {T - 1} combines, in {T - 1} dependent steps)</p>"
             f'<table style="border-collapse:separate;border-spacing:3px"><tr>{"".join(cells)}</tr></table>')
     return html, {"covered": covered, "done": done, "sweeps": len(stages) - 1, "work": work}
