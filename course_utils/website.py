@@ -32,13 +32,13 @@ from pathlib import Path
 
 import nbformat
 
+from course_utils import hub
 from course_utils.executed import WIDGET_STATE_KEY, source_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = "https://mybinder.org/v2/gh/{repo}/{branch}?labpath=notebooks%2F{name}"
-# nbgitpuller's link format (see course_utils' classroom docs): the instructor fills in the hub and the repository.
-HUB_TEMPLATE = ("https://YOUR-HUB/hub/user-redirect/git-pull?repo=YOUR-REPOSITORY-URL&branch=student"
-                "&urlpath=lab%2Ftree%2Fstudent%2F{name}")
+# The class's nbgitpuller link (course_utils.hub makes it), with the hub and the repository left for the instructor.
+HUB_TEMPLATE = hub.puller_link("https://github.com/OWNER/REPOSITORY.git", hub.BRANCH, "https://YOUR-HUB")
 NODE_ASSETS = {  # what the pages load, from npm packages: (source in node_modules, destination in _static)
     "mathjax-full/es5": "mathjax",
     "requirejs/require.js": "require.js",
@@ -129,8 +129,8 @@ def chapter_links(name, repo=None, branch="main"):
     binder = f"[on Binder]({binder})" if repo else f"on Binder: `{binder}` (fill in the repository)"
     # Raw HTML link: the decks are not Sphinx documents, so a markdown link to one would be a missing reference.
     return (f'**Slides:** <a href="../slides/{stem}.html">{stem} deck</a> · **Run it:** {binder} · '
-            f"on your class's JupyterHub: `{HUB_TEMPLATE.format(name=name)}` (fill in the hub and the repository; "
-            f"see *Running a class* in the README)")
+            f"on your class's JupyterHub: `{HUB_TEMPLATE}` (fill in the hub and the repository, or print the link "
+            f"with `python -m course_utils.hub link`; see *Running a class* in the README)")
 
 
 MATH_SVG = re.compile(r'(<mjx-container[^>]*>\s*<svg\b)(?![^>]*aria-label)')

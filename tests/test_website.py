@@ -40,7 +40,7 @@ def test_chapter_links_are_templates_until_a_repository_is_named():
     assert '<a href="../slides/02_bptt.html">' in line and "`https://mybinder.org/v2/gh/OWNER/REPOSITORY" in line
     line = website.chapter_links("02_bptt.ipynb", repo="someone/rnn-course")
     assert "(https://mybinder.org/v2/gh/someone/rnn-course/main?labpath=notebooks%2F02_bptt.ipynb)" in line
-    assert "git-pull?repo=YOUR-REPOSITORY-URL" in line
+    assert "https://YOUR-HUB/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2FOWNER" in line
 
 
 def test_stage_refuses_stale_copies_and_writes_every_page(tmp_path):
