@@ -42,7 +42,6 @@ def _count(n, word, plural=None):
 
 def describe_axes(ax):
     """What one panel shows: its title, its marks (lines, points, bars, images) and its axes."""
-    parts = []
     labels = [plain(lab) for lab in ax.get_legend_handles_labels()[1] if not lab.startswith("_")]
     marks = []
     if ax.lines:
@@ -62,15 +61,14 @@ def describe_axes(ax):
     if x or y:
         what += f" of {y or 'values'} against {x or 'position'}"
     title = plain(ax.get_title())
-    parts.append(f'"{title}": {what}' if title else what)
-    return parts[0]
+    return f'"{title}": {what}' if title else what
 
 
 def describe(fig):
     """Alt text for a figure: the sentence given with `set_alt`, else one built from its titles and marks."""
     if fig in _EXPLICIT:
         return _EXPLICIT[fig]
-    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison or ax.images]
+    panels = [ax for ax in fig.axes if (ax.get_visible() and ax.axison) or ax.images]
     head = plain(fig._suptitle.get_text()) if getattr(fig, "_suptitle", None) is not None else ""
     if not panels:
         return f'Figure "{head}"' if head else "Figure"

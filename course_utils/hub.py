@@ -29,9 +29,10 @@ from urllib.parse import urlencode, urlsplit
 
 import nbformat
 
+from course_utils.classroom import IMAGE_LINK  # the notebooks' links to ../images/NAME
+
 BRANCH = "student"  # the published branch the students pull
 TARGET = "rnn-course"  # the folder in each student's home
-IMAGE_LINK = re.compile(r"\.\./images/([\w.-]+)")
 REPO_SCHEMES = ("https", "http", "ssh", "git", "file")
 GIT_IDENTITY = ["-c", "user.name=RNN course", "-c", "user.email=course@localhost"]
 README = """\

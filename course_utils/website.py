@@ -49,16 +49,17 @@ NODE_ASSETS = {  # what the pages load, from npm packages: (source in node_modul
 WIDGET_FONTS = "@jupyter-widgets/html-manager/dist"
 
 
+def is_current(executed_nb, source):
+    """Whether an executed notebook (nbformat node or dict) was run from the current content of `source`."""
+    return executed_nb.get("metadata", {}).get("course", {}).get("source_sha256") == source_digest(source)
+
+
 def stale(notebooks, executed):
     """The notebooks (paths) whose executed copy in `executed` is missing or was run from other content."""
     out = []
     for path in notebooks:
         copy = Path(executed) / Path(path).name
-        if not copy.exists():
-            out.append(path)
-            continue
-        meta = json.loads(copy.read_text()).get("metadata", {}).get("course", {})
-        if meta.get("source_sha256") != source_digest(path):
+        if not copy.exists() or not is_current(json.loads(copy.read_text()), path):
             out.append(path)
     return out
 
@@ -183,18 +184,24 @@ def stage(sources, executed, out, *, slides_html, readme=ROOT / "README.md", sit
     executed, out = Path(executed), Path(out)
     if not sources:
         raise ValueError("sources must name at least one notebook, got none")
-    missing = stale(sources, executed)
+    # Each executed copy is read once: checked for freshness here, then staged below.
+    loaded, missing = {}, []
+    for source in sorted(sources, key=lambda p: Path(p).name):
+        copy = executed / Path(source).name
+        nb = nbformat.read(copy, as_version=4) if copy.exists() else None
+        if nb is None or not is_current(nb, source):
+            missing.append(source)
+        loaded[copy] = nb
     if missing:
         raise FileNotFoundError(f"no current executed copy in {executed} of: {' '.join(map(str, missing))} "
                                 "(run `make site`, which executes them)")
-    notebooks = sorted(executed / Path(p).name for p in sources)
     if out.exists():
         shutil.rmtree(out)
     (out / "chapters").mkdir(parents=True)
     teaches = readme_course_map(readme)
     rows = []
-    for path in notebooks:
-        nb = widget_images_with_alt(nbformat.read(path, as_version=4))
+    for path, nb in loaded.items():
+        nb = widget_images_with_alt(nb)
         attachments_to_files(nb, out / "chapters" / "attachments", prefix=f"{path.stem}-")
         number, title = path.name[:2], notebook_title(nb)
         first_md = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
@@ -207,7 +214,7 @@ def stage(sources, executed, out, *, slides_html, readme=ROOT / "README.md", sit
     table = "\n".join(["| # | chapter | what it teaches | run time* | slides |",
                        "|---|---|---|---|---|", *rows])
     index = (Path(site_dir) / "index.md").read_text().replace("{{course_map}}", table)
-    toctree = "\n".join(f"chapters/{p.stem}" for p in notebooks)
+    toctree = "\n".join(f"chapters/{p.stem}" for p in loaded)
     index = index.replace("{{chapters}}", toctree)
     (out / "index.md").write_text(index)
     shutil.copy(Path(site_dir) / "conf.py", out / "conf.py")
@@ -231,7 +238,7 @@ def stage(sources, executed, out, *, slides_html, readme=ROOT / "README.md", sit
             deck.write_text(label_slide_math(deck.read_text(), source.read_text()))
     shutil.copytree(ROOT / "images", extra / "images")
     shutil.copytree(ROOT / "images", out / "images")  # for a notebook that still links ../images/
-    return [p.name for p in notebooks]
+    return [p.name for p in loaded]
 
 
 def main(argv=None):

@@ -67,6 +67,12 @@ def stream_batches(ids, batch_size, T):
 # ---------------------------------------------------------------- the model and its scores
 
 
+def check_char_vocab(vocab):
+    """Every character model is built on a CharVocab: refuse anything else, by name."""
+    if not isinstance(vocab, CharVocab):
+        raise ValueError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
+
+
 class CharModel(nn.Module):
     """Embedding (V, E) -> one recurrent layer of H units (LSTM or GRU) -> linear layer to V logits.
 
@@ -76,8 +82,7 @@ class CharModel(nn.Module):
 
     def __init__(self, vocab, H=256, *, cell="lstm", embed_dim=32):
         super().__init__()
-        if not isinstance(vocab, CharVocab):
-            raise ValueError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
+        check_char_vocab(vocab)
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
         positive_int("H", H)

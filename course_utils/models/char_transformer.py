@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from course_utils._checks import positive_int
-from course_utils.nlp.vocab import CharVocab
+from course_utils.models.char_model import check_char_vocab
 
 
 def sinusoidal_positions(start, T, E, *, device=None):
@@ -81,8 +81,7 @@ class TransformerCharModel(nn.Module):
 
     def __init__(self, vocab, E=128, *, n_layers=2, heads=4):
         super().__init__()
-        if not isinstance(vocab, CharVocab):
-            raise ValueError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
+        check_char_vocab(vocab)
         positive_int("E", E)
         positive_int("n_layers", n_layers)
         positive_int("heads", heads)

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from course_utils._checks import positive_int
-from course_utils.nlp.vocab import CharVocab
+from course_utils.models.char_model import check_char_vocab
 
 
 def _sweeps(a, b):
@@ -123,8 +123,7 @@ class MinGRUCharModel(nn.Module):
 
     def __init__(self, vocab, H=256, *, n_layers=2, embed_dim=32, parallel=True):
         super().__init__()
-        if not isinstance(vocab, CharVocab):
-            raise ValueError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
+        check_char_vocab(vocab)
         positive_int("H", H)
         positive_int("n_layers", n_layers)
         positive_int("embed_dim", embed_dim)
