@@ -1,6 +1,6 @@
 # The course's commands. Every target creates .venv first if it is missing.
 #   make lab       JupyterLab on notebooks/ (127.0.0.1, token auth on)
-#   make test      lint, unit tests, the student edition run top to bottom, widgets in headless Chromium,
+#   make test      lint, unit tests, the student edition checked (run top to bottom: chapter 02), widgets in headless Chromium,
 #                  notebooks under nbval, slide rendering, repo hygiene, then the website built from the
 #                  notebooks nbval just executed and checked in headless Chromium
 #   make site      the website in build/site/ (index.html): executed chapters, decks, search (installs
@@ -9,6 +9,7 @@
 #   make slides    every deck to build/slides/*.html (presenter view: key P) and *.notes.txt, and *.pdf with the
 #                  notes as annotations where Chromium is present
 #   make student   student edition of the notebooks in student/ (never overwrites your edits)
+#   make student-test  every chapter's student edition run top to bottom (minutes; before handing one out)
 #   make assignments  the course as an nbgrader class in build/classroom/ (installs requirements-classroom.txt)
 #   make hub       a JupyterHub on 127.0.0.1:8000 to try the classroom locally (installs requirements-hub.txt);
 #                  HUB_PASSWORD=... HUB_USERS=alice,bob make hub (see README "Running a class")
@@ -41,7 +42,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tests run two workers on two cores: one BLAS thread each avoids oversubscription (up to 100x slower).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: lab test lint unit notebooks site site-test slides student assignments hub figures bench strip clean
+.PHONY: lab test lint unit notebooks site site-test slides student student-test assignments hub figures bench strip clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,8 +82,10 @@ test: lint unit notebooks site site-test
 lint: $(STAMP)
 	$(BIN)/ruff check course_utils tests benchmarks
 
+# worksteal: a worker that runs out of tests takes some from the other's queue (plain load scheduling handed
+# the first worker most of the slow tests at once, and the second then waited idle at the end).
 unit: $(STAMP) $(CLASSROOM_STAMP) $(HUB_STAMP) $(MARP) $(PROXY)
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --ignore=tests/test_site.py
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist worksteal --ignore=tests/test_site.py
 
 # nbval runs every notebook once; course_utils.executed keeps what it ran (build/executed/) for the website.
 notebooks: $(STAMP)
@@ -122,6 +125,10 @@ student: $(STAMP)
 	$(BIN)/python -m course_utils.student notebooks student $(if $(FORCE),--force,)
 
 # nbgrader runs alembic and the notebooks' python3 kernel from PATH: the venv's bin/ goes first.
+# make test checks every chapter's student edition statically and runs chapter 02's; this runs them all.
+student-test: $(STAMP)
+	COURSE_STUDENT_ALL=1 $(TEST_ENV) $(BIN)/python -m pytest -n 2 tests/test_student_edition.py
+
 assignments: $(CLASSROOM_STAMP)
 	$(BIN)/python -m course_utils.classroom notebooks build/classroom $(if $(CHAPTERS),--chapters $(CHAPTERS),)
 	@set -e; cd build/classroom; for name in $(or $(CHAPTERS),$$(ls source)); do \

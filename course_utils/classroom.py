@@ -46,7 +46,7 @@ SCHEMA_VERSION = 3  # nbgrader 0.9's cell metadata schema
 POINTS_PER_EXERCISE = 1  # a checker passes or fails as a whole: one point per exercise, the same for every exercise
 CELL_TIMEOUT = 300  # seconds per cell; the slowest cell measured took 127 s (chapter 05, 2 cores, load 4-6)
 COURSE_ID = "rnn-course"
-CHECKER_CALL = re.compile(r"\bexercises\.(check_\w+)\s*\(")
+CHECKER_CALL = student.CHECKER_CALL
 DEFINITION = re.compile(r"^def (\w+)\s*\(", re.M)
 IMAGE_LINK = re.compile(r"\.\./images/([\w.-]+)")
 # stderr outputs autograding drops: Python warnings, torch's C++ warnings ("[W1203 ...]"), progress bars ("40%|").

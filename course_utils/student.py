@@ -21,10 +21,12 @@ skips (and names) any notebook whose contents no longer match it -- the student 
 """
 
 import argparse
+import ast
 import hashlib
 import json
 import keyword
 import re
+import symtable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,6 +34,7 @@ BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "### HINT:"
 STUB_MESSAGE = "write your code here (stuck? open the Nudge, then the Recipe, below this cell)"
 HELP_STEPS = ("Nudge", "Recipe")
 MANIFEST = ".generated.json"
+CHECKER_CALL = re.compile(r"\bexercises\.(check_\w+)\s*\(")  # a cell or statement that runs an exercise's checker
 
 
 def strip_solutions(source, *, where="cell"):
@@ -109,6 +112,93 @@ def exercises(nb, *, name="notebook"):
         found.append(Exercise(name, i + 1, "".join(solution), "".join(given), "\n\n".join(above),
                               cell_source(below) if below else ""))
     return found
+
+
+def _python_statements(source, where):
+    """The top-level statements of a code cell's source as Python text, IPython magics made calls."""
+    from IPython.core.inputtransformer2 import TransformerManager  # IPython comes with Jupyter
+
+    code = TransformerManager().transform_cell(source)
+    try:
+        return [ast.unparse(node) for node in ast.parse(code).body]
+    except SyntaxError as err:
+        raise ValueError(f"{where}: not valid Python ({err.msg}, line {err.lineno})") from None
+
+
+def _global_names(statement):
+    """(read, bound): the global names one statement reads (in any function or class it defines, too) and binds."""
+    top = symtable.symtable(statement, "<cell>", "exec")
+    read = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    scopes = list(top.get_children())
+    while scopes:
+        scope = scopes.pop()
+        scopes.extend(scope.get_children())
+        for s in scope.get_symbols():
+            if s.is_global() and s.is_referenced():
+                read.add(s.get_name())
+            if s.is_declared_global() and s.is_assigned():
+                bound.add(s.get_name())
+    # An IPython magic gets its code as a string (`%time y = f(x)`): read every word of it, to be safe.
+    for node in ast.walk(ast.parse(statement)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("run_line_magic", "run_cell_magic")):
+            for arg in node.args[1:]:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    read.update(re.findall(r"[A-Za-z_]\w*", arg.value))
+    return read, bound
+
+
+def _stub_first(statement):
+    """Whether a statement is a function whose body (after any docstring) starts with the stub's raise."""
+    node = ast.parse(statement).body[0]
+    if not isinstance(node, ast.FunctionDef):
+        return False
+    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+    first = body[0] if body else None
+    return (isinstance(first, ast.Raise) and isinstance(first.exc, ast.Call)
+            and getattr(first.exc.func, "id", None) == "NotImplementedError")
+
+
+def edition_problems(nb, *, name="notebook"):
+    """Every way the student edition of an instructor notebook dict would break for a student who skips.
+
+    A student who skips an exercise must still get the rest of the chapter. So in the student edition
+    - an exercise cell is one function (or several) that raises the stub first: nothing outside the
+      solution markers computes an answer, so its checker can only report "not implemented yet";
+    - the names an exercise cell binds, and those a checker cell would bind after its checker call (the
+      call raises the checker's verdict there), are *unfinished* until an ordinary cell binds them
+      again, and no ordinary cell -- nor a checker cell before its call -- reads one, at top level or
+      inside a function or class it defines: that cell would fail, or silently use the stub.
+    Returns one line per problem, naming the cell, the name and the cell that left it unfinished. Names
+    are read by Python's own scoping (symtable); a name one statement both reads and binds (a loop
+    variable) counts as bound.
+    """
+    unfinished, problems = {}, []  # name -> number of the cell that leaves it unfinished
+    for number, cell in enumerate(nb["cells"], start=1):
+        source = cell_source(cell)
+        if cell["cell_type"] != "code" or not source.strip():
+            continue
+        where = f"{name}, cell {number}"
+        exercise, stopped = BEGIN in source, False
+        if exercise:
+            stubbed = _python_statements(strip_solutions(source, where=where), where)
+            if not all(_stub_first(statement) for statement in stubbed):
+                problems.append(f"{where}: in the student edition an exercise cell must be functions that raise "
+                                "the stub first (is code outside the ### BEGIN/END SOLUTION markers?)")
+        for statement in _python_statements(source, where):
+            read, bound = _global_names(statement)
+            if exercise or stopped or CHECKER_CALL.search(statement):
+                unfinished.update(dict.fromkeys(bound, number))
+                stopped = stopped or not exercise
+                continue
+            for used in sorted((read - bound) & unfinished.keys()):
+                first_line = statement.splitlines()[0][:70]
+                problems.append(f"{where} ({first_line!r}) uses {used!r}, which cell {unfinished[used]} leaves "
+                                "unsolved in the student edition (use the package's reference function here)")
+            for rebound in bound:
+                unfinished.pop(rebound, None)
+    return problems
 
 
 DETAILS = re.compile(r"<details(?P<attrs>[^>]*)>\s*<summary>(?P<title>.*?)</summary>", re.S)

@@ -13,10 +13,10 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-# The longest tests (a whole student notebook each, the browser) start first: with `pytest -n 2` the two
+# The longest tests (a whole student notebook, the browser, the hub round) start first: with `pytest -n 2` the two
 # workers then finish together instead of one waiting for the other's last notebook.
 SLOW_FIRST = ("test_student_edition.py::test_student_notebook", "test_widgets_in_browser.py",
-              "test_hub.py::test_two_students")
+              "test_hub.py::test_two_students", "test_classroom.py::test_nbgrader_grades")
 
 
 def pytest_collection_modifyitems(items):

@@ -3,6 +3,10 @@
 The per-chapter files (test_exercises_chNN.py) test the wrong answers: each classic mistake gets its hint.
 """
 
+import pickle
+import random
+
+import numpy as np
 import pytest
 import test_exercises_ch01 as ch01
 import test_exercises_ch02 as ch02
@@ -13,6 +17,7 @@ import test_exercises_ch06 as ch06
 import test_exercises_ch07 as ch07
 import test_exercises_ch08 as ch08
 import test_exercises_ch09 as ch09
+import torch
 from checker_asserts import accepts, fails_with
 
 from course_utils import exercises as ex
@@ -64,8 +69,17 @@ SOLUTIONS = {
 def checker(name):
     """The checker as the notebook calls it (the decoder step's checker also takes the notebook's model)."""
     if name == "check_decoder_step":
-        return lambda fn: ex.check_decoder_step(fn, ch07.step_model())
+        model = ch07.step_model()  # built (and seeded) before the checker runs, as in the notebook's cell
+        return lambda fn: ex.check_decoder_step(fn, model)
     return getattr(ex, name)
+
+
+def todo(*args, **kwargs):
+    raise NotImplementedError("your code here")
+
+
+def global_random_state():
+    return pickle.dumps((random.getstate(), np.random.get_state(), torch.random.get_rng_state().numpy()))
 
 
 def test_every_checker_has_a_solution_here():
@@ -75,9 +89,6 @@ def test_every_checker_has_a_solution_here():
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_checker_reports_not_implemented(name):
-    def todo(*args, **kwargs):
-        raise NotImplementedError("your code here")
-
     message = fails_with(checker(name), todo, "not implemented yet",
                          "Replace the `raise NotImplementedError(...)` line")
     assert "case" not in message.splitlines()[0]  # the verdict names the exercise, not a case
@@ -87,3 +98,20 @@ def test_checker_reports_not_implemented(name):
 @pytest.mark.parametrize("name", CHECKERS)
 def test_checker_accepts_a_correct_solution(name, capsys):
     accepts(checker(name), SOLUTIONS[name], capsys)
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_checker_leaves_the_global_random_state_where_a_stub_leaves_it(name, capsys):
+    """In the student edition a checker stops at its verdict. One that drew from the global generators only
+    after calling the student's function would leave them elsewhere than in the instructor's run, and every
+    later cell of the student edition would get other random numbers than the notebook it was tested as."""
+    ends = []
+    for attempt in (SOLUTIONS[name], todo):
+        run = checker(name)
+        torch.manual_seed(0), np.random.seed(0), random.seed(0)
+        try:
+            run(attempt)
+        except ex.ExerciseFailed:
+            assert attempt is todo
+        ends.append(global_random_state())
+    assert ends[0] == ends[1], f"{name} leaves the global random state elsewhere when it is solved"

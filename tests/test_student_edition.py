@@ -1,17 +1,26 @@
-"""The student edition as students meet it: every student notebook runs top to bottom.
+"""The student edition as students meet it: a student who skips an exercise still gets the whole chapter.
 
-`make student` replaces each solution by `raise NotImplementedError(...)`. A student who skips an
-exercise must still get the rest of the chapter, so in the student edition the only cells allowed
-to fail are the exercise checker cells (cells calling `exercises.check_...`), and each of them must
-fail with the checker's own verdict: ExerciseFailed, "<name>: not implemented yet". Any other error
--- a later cell that uses the student's unfinished function, a checker that crashes -- and any
-checker that passes (a solution that leaked into the edition) breaks the rule.
+`make student` replaces each solution by `raise NotImplementedError(...)`. In the student edition the
+only cells allowed to fail are the exercise checker cells (cells calling `exercises.check_...`), and
+each of them must fail with the checker's own verdict: ExerciseFailed, "<name>: not implemented yet".
+Any other error -- a later cell that uses the student's unfinished function, a checker that crashes --
+and any checker that passes (a solution that leaked into the edition) breaks the rule.
 
-Notebooks are found by globbing notebooks/*.ipynb, one test each, so `pytest -n 2` runs two at once
-and chapters added later are covered without editing this file.
+Two checks hold every chapter to it:
+- statically, on every notebook (`student.edition_problems`): no cell reads a name an unsolved
+  exercise leaves unfinished, and every exercise raises its stub first; with test_checkers.py (each
+  checker, given a stub, reports "not implemented yet" and leaves the global random state alone),
+  that is what running the edition checks, in well under a second instead of minutes;
+- by running: the fastest chapter's student edition top to bottom in a real kernel, and a planted
+  broken notebook that both checks must catch. `make student-test` runs every chapter's student edition
+  (about 14 CPU minutes): do it before handing out a new edition.
+
+Notebooks are found by globbing notebooks/*.ipynb, so chapters added later are covered without editing
+this file.
 """
 
-import re
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -25,12 +34,14 @@ from course_utils import student
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CHECKER_CALL = re.compile(r"\bexercises\.check_\w+\s*\(")
+FAST = "02_bptt.ipynb"  # the fastest chapter: about 13 s top to bottom (the others 50-180 s)
+# make student-test: every chapter's student edition is run, not only the fastest one
+RUN_ALL = os.environ.get("COURSE_STUDENT_ALL") == "1"
 VERDICT = "not implemented yet"
 
 
 def is_checker_cell(source):
-    return bool(CHECKER_CALL.search(source))
+    return bool(student.CHECKER_CALL.search(source))
 
 
 def rule_violations(nb, name):
@@ -91,6 +102,14 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
+def test_no_cell_needs_an_unsolved_exercise(name):
+    nb = json.loads((ROOT / "notebooks" / name).read_text())
+    assert any(student.BEGIN in student.cell_source(c) for c in nb["cells"]), f"{name}: no exercise found"
+    problems = student.edition_problems(nb, name=name)
+    assert not problems, "the student edition breaks the rule:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS if RUN_ALL or p.name == FAST])
 def test_student_notebook_runs_except_unsolved_checkers(student_edition, name):
     nb = execute(student_edition / name, cwd=student_edition)
     checkers = [c for c in nb["cells"] if c["cell_type"] == "code" and is_checker_cell("".join(c["source"]))]
@@ -150,6 +169,69 @@ def test_a_broken_student_edition_fails_in_a_real_kernel(tmp_path):
     assert len(problems) == 2, problems
     assert "cell 4" in problems[0] and "NotImplementedError: write your code here" in problems[0]
     assert "cell 5" in problems[1] and "must fail only with ExerciseFailed" in problems[1]
+    # The static rule finds the same use of the unsolved exercise without running anything (cell 5's
+    # NameError is the instructor notebook's own bug, which nbval reports).
+    static = student.edition_problems(nbformat.read(src / "09_broken.ipynb", as_version=4), name="09_broken")
+    assert len(static) == 1 and static[0].startswith("09_broken, cell 4 (") and "'rnn_step'" in static[0]
     # The instructor version of the same notebook breaks it differently: its checker passes.
     executed = execute(src / "09_broken.ipynb", cwd=tmp_path, timeout=120)
     assert any("cell 3" in p and "checker passed" in p for p in rule_violations(executed, "instructor"))
+
+
+# ---------------------------------------------------------------- the static rule, case by case
+
+EXERCISE = "def rnn_step(x, h):\n    ### BEGIN SOLUTION\n    return x + h\n    ### END SOLUTION"
+
+
+def static_problems(*sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    return student.edition_problems(nb, name="nb")
+
+
+@pytest.mark.parametrize("later", [
+    "y = rnn_step(1, 2)",                                   # at top level
+    "def forecast(x):\n    return rnn_step(x, 0)",          # inside a function defined later
+    "class Model:\n    step = rnn_step",                    # inside a class body
+    "ys = [rnn_step(x, 0) for x in range(3)]",              # inside a comprehension
+    "%time y = rnn_step(1, 2)",                             # inside an IPython magic's code
+    "import numpy as np\nprint(np.pi)\nz = rnn_step",      # after statements that are fine
+])
+def test_the_static_rule_finds_a_use_of_an_unsolved_exercise(later):
+    problems = static_problems("import math", EXERCISE, "exercises.check_rnn_step(rnn_step)", later)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("nb, cell 4 (") and "'rnn_step', which cell 2 leaves unsolved" in problems[0]
+
+
+@pytest.mark.parametrize("later", [
+    "from course_utils.layers import rnn as ref\ny = ref.rnn_step(1, 2)",  # the package's function
+    "rnn_step = lambda x, h: x\ny = rnn_step(1, 2)",                       # rebound first in the same cell
+    "def f(rnn_step):\n    return rnn_step(1, 2)",                         # a parameter, not the global
+    "for rnn_step in [max]:\n    print(rnn_step(1, 2))",                   # a loop variable
+    "print('rnn_step(1, 2) in a string')",
+])
+def test_the_static_rule_accepts_what_does_not_read_the_exercise(later):
+    assert static_problems(EXERCISE, "exercises.check_rnn_step(rnn_step)", later) == []
+
+
+def test_the_static_rule_follows_rebinding_and_checker_cells():
+    # a name bound after a checker call is never bound in the student edition (the call raises there)...
+    after_checker = static_problems(EXERCISE, "before = 1\nexercises.check_rnn_step(rnn_step)\nafter = 2",
+                                    "print(before)", "print(after)")
+    assert len(after_checker) == 1 and "cell 4" in after_checker[0] and "'after', which cell 2" in after_checker[0]
+    # ...a checker cell may not use an unsolved name before its own call either...
+    early = static_problems(EXERCISE, "h = rnn_step(1, 2)\nexercises.check_rnn_step(rnn_step)")
+    assert len(early) == 1 and "cell 2" in early[0]
+    # ...and an ordinary cell that binds the name again makes it usable after it.
+    assert static_problems(EXERCISE, "from operator import add as rnn_step", "y = rnn_step(1, 2)") == []
+
+
+def test_the_static_rule_wants_the_stub_first():
+    leaked = "def rnn_step(x, h):\n    y = x + h\n    if y:\n        return y\n    ### BEGIN SOLUTION\n" \
+             "    return y\n    ### END SOLUTION"
+    problems = static_problems(leaked, "exercises.check_rnn_step(rnn_step)")
+    assert len(problems) == 1 and problems[0].startswith("nb, cell 1: in the student edition an exercise cell")
+    with_docstring = ('def rnn_step(x, h):\n    """One step."""\n'
+                      "    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION")
+    assert static_problems(with_docstring) == []
+    with pytest.raises(ValueError, match="nb, cell 1: not valid Python"):
+        static_problems("def broken(:\n    pass")

@@ -379,8 +379,16 @@ def _reversal_batch(V, n, length, seed):
 
 
 def _train_with(step, model, updates=15, seed=7800):
-    """Teacher-forced training of `model` with `step` called at every output position: the loss of each update."""
-    torch.manual_seed(seed)
+    """Teacher-forced training of `model` with `step` called at every output position: the loss of each update.
+
+    The global torch generator is put back afterwards: only a solved step gets here, and the notebook's
+    later cells must draw the same numbers in the student edition, where the checker stops earlier."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _teacher_forced_losses(step, model, updates, seed)
+
+
+def _teacher_forced_losses(step, model, updates, seed):
     src, src_len, tgt = _reversal_batch(model.config.src_vocab, 32, 4, seed)
     tgt_in = torch.cat([torch.full_like(tgt[:, :1], SOS), tgt[:, :-1]], dim=1)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
