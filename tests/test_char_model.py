@@ -142,6 +142,33 @@ def test_evaluate_bpc_equals_a_direct_computation(vocab):
     assert cm.evaluate_bpc(model, ids, batch_size=B, T=T) == pytest.approx(direct, abs=1e-10)
 
 
+def test_dynamic_evaluation_at_rate_zero_is_the_frozen_score(vocab):
+    model, ids = small_model(vocab), vocab.encode(TEXT)
+    frozen = cm.evaluate_bpc(model, ids, batch_size=4, T=9)
+    assert cm.dynamic_bpc(model, ids, lr=0, batch_size=4, T=9) == pytest.approx(frozen, abs=1e-10)
+
+
+def test_dynamic_evaluation_scores_each_window_before_learning_from_it(vocab):
+    model = small_model(vocab)
+    rng = np.random.default_rng(0)
+    head = "".join(rng.choice(list(CHARS[1:]), size=200))
+    # Two texts that agree on their first 100 characters: the windows before they part score alike...
+    a, b = vocab.encode(head + "x" * 101), vocab.encode(head[:100] + "q" * 201)
+    bits_a = cm.dynamic_window_bits(model, a, lr=0.5, batch_size=1, T=10)
+    bits_b = cm.dynamic_window_bits(model, b, lr=0.5, batch_size=1, T=10)
+    np.testing.assert_allclose(bits_a[:9], bits_b[:9], rtol=0, atol=1e-12)  # windows 0-8 read characters 0-90
+    assert not np.allclose(bits_a[9:], bits_b[9:])
+    # ...and on a pattern the frozen model never learnt, the adapting one learns it as it reads.
+    pattern = vocab.encode("qxjz" * 100)
+    adapted = cm.dynamic_window_bits(model, pattern, lr=1.0, batch_size=1, T=10)
+    frozen = cm.dynamic_window_bits(model, pattern, lr=0, batch_size=1, T=10)
+    assert adapted[-10:].mean() < 1.0 < 5.0 < frozen[-10:].mean(), (adapted[-10:].mean(), frozen[-10:].mean())
+    assert abs(adapted[0] - frozen[0]) < 1e-12  # the first window is scored before any update
+    assert model.state_dict()["head.weight"].equal(small_model(vocab).state_dict()["head.weight"])  # left unchanged
+    with pytest.raises(ValueError, match="lr must be a learning rate >= 0"):
+        cm.dynamic_bpc(model, pattern, lr=-1e-3)
+
+
 def test_training_learns_a_repeating_text(vocab):
     torch.manual_seed(0)
     model = cm.CharModel(vocab, 16, embed_dim=8)

@@ -16,6 +16,7 @@ Sampling (`generate`) feeds each drawn character back in. Temperature, top-k and
 live in `sampling`, shared with the numpy generator (`char_numpy`), so the two produce the same text.
 """
 
+import copy
 import math
 import time
 from dataclasses import dataclass
@@ -184,6 +185,38 @@ def position_bits(model, ids, *, batch_size=32, T=100, bf16=False):
     L = (len(ids) - 1) // batch_size  # steps per stream (stream_batches' rule)
     positions = np.arange(batch_size)[:, None] * L + np.arange(bits.shape[1] * T)[None] + 1  # (B, n_windows * T)
     return positions.reshape(-1), bits.reshape(-1)
+
+
+def dynamic_bpc(model, ids, *, lr, batch_size=16, T=50, clip=1.0):
+    """Bits per character of `model` on `ids` under dynamic evaluation: the model keeps learning as it reads.
+
+    The text is read as `evaluate_bpc` reads it (batch_size streams, windows of T, the state carried), and
+    after each window is scored, one SGD step of rate `lr` (gradient norm clipped to `clip`) on that
+    window's mean loss adapts a copy of the model to the text read so far (Krause et al. 2018, "Dynamic
+    evaluation of neural sequence models", in its plain SGD form). Every character is scored before any
+    update that has seen it, so the result is still an honest code length for the text, but of another
+    protocol than `evaluate_bpc`'s frozen model: report the two apart. lr=0 gives evaluate_bpc with the
+    same batch_size and T. `model` itself is left unchanged. Choose lr on validation text.
+    """
+    return float(dynamic_window_bits(model, ids, lr=lr, batch_size=batch_size, T=T, clip=clip).mean())
+
+
+def dynamic_window_bits(model, ids, *, lr, batch_size=16, T=50, clip=1.0):
+    """`dynamic_bpc` window by window: (n_windows,) mean bits/char of each window, scored before its update."""
+    check_char_model(model)
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr >= 0:
+        raise ValueError(f"lr must be a learning rate >= 0 (0: the frozen model), got {lr!r}")
+    X, Y = stream_batches(int_ids("ids", ids, len(model.vocab), nonempty=True), batch_size, T)  # (n_windows, B, T)
+    adapted = copy.deepcopy(model).train()  # a CharModel has no dropout: train() only lets autograd in
+    opt = torch.optim.SGD(adapted.parameters(), lr=lr)
+    device, state, bits = training.model_device(adapted), None, []
+    for x, y in zip(torch.from_numpy(X), torch.from_numpy(Y)):
+        logits, state = adapted(x.to(device), detach_state(state))
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).to(device))
+        bits.append(loss.item() / math.log(2))  # scored with the weights before this window's update
+        if lr > 0:
+            training.update(adapted, opt, loss, clip_norm=clip)
+    return np.array(bits)
 
 
 # ---------------------------------------------------------------- training: stateful truncated BPTT
