@@ -15,6 +15,9 @@ collapsed `<details>` block "Nudge", then one "Recipe" -- and, after a wrong ans
 checker's diagnosing hints. `exposure` measures how much of a solution the visible text gives
 away (tests/test_exercise_help.py holds every exercise to it).
 
+`edition_problems` checks, without running anything, that a student who skips an exercise still gets
+the rest of the chapter: no later cell reads what an unsolved exercise leaves unfinished.
+
 Student work is never lost: a manifest remembers the hash of every notebook written, and a rebuild
 skips (and names) any notebook whose contents no longer match it -- the student edited it -- unless
 `force=True`.
