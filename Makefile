@@ -159,7 +159,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/word2vec_quality.py
 	$(BIN)/python benchmarks/genre_learning_curve.py
 	$(BIN)/python benchmarks/attention_length.py
-	$(BIN)/python benchmarks/char_model.py
+	$(BIN)/python benchmarks/char_model.py --dynamic-lrs 0.1 0.3 1
 	$(BIN)/python benchmarks/char_seq_length.py
 	$(BIN)/python benchmarks/kernel_footprint.py
 	$(BIN)/python benchmarks/recurrence_today.py

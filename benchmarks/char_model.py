@@ -49,6 +49,8 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--dynamic-lrs", type=float, nargs="*", default=[],
                         help="SGD rates to try for dynamic evaluation on validation text (none: skip it)")
+    parser.add_argument("--dynamic-batch", type=int, default=4,
+                        help="streams read in parallel by dynamic evaluation (1: the text strictly in order)")
     parser.add_argument("--out", type=Path, default=char_model.PRETRAINED)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -81,12 +83,13 @@ def main(argv=None):
     dynamic = {}
     if args.dynamic_lrs:  # the rate is chosen on the validation slice the learning curve uses
         tune = ids.valid[:100_001]
-        tried = {lr: char_model.dynamic_bpc(model, tune, lr=lr) for lr in [0.0, *args.dynamic_lrs]}
+        score = lambda part, lr: char_model.dynamic_bpc(model, part, lr=lr, batch_size=args.dynamic_batch)
+        tried = {lr: score(tune, lr) for lr in [0.0, *args.dynamic_lrs]}
         best = min(tried, key=tried.get)
         print("dynamic evaluation, first 100,000 validation characters: "
               + ", ".join(f"lr {lr:g}: {bpc:.3f}" for lr, bpc in tried.items()) + f"; chosen lr {best:g}", flush=True)
         dynamic = {"dynamic_lr": best, "dynamic_tried": tried,
-                   "dynamic_test_bpc": char_model.dynamic_bpc(model, ids.test, lr=best)}  # its one look at test
+                   "dynamic_batch": args.dynamic_batch, "dynamic_test_bpc": score(ids.test, best)}  # one look at test
         print(f"dynamic evaluation (lr {best:g}): test {dynamic['dynamic_test_bpc']:.3f} bits/char "
               f"[{time.perf_counter() - start:.0f} s wall]", flush=True)
     samples = {t: char_model.generate(model, "ROMEO.\n", 400, temperature=t, seed=1) for t in (0.5, 0.8, 1.0)}

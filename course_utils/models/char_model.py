@@ -195,7 +195,9 @@ def dynamic_bpc(model, ids, *, lr, batch_size=16, T=50, clip=1.0):
     window's mean loss adapts a copy of the model to the text read so far (Krause et al. 2018, "Dynamic
     evaluation of neural sequence models", in its plain SGD form). Every character is scored before any
     update that has seen it, so the result is still an honest code length for the text, but of another
-    protocol than `evaluate_bpc`'s frozen model: report the two apart. lr=0 gives evaluate_bpc with the
+    protocol than `evaluate_bpc`'s frozen model: report the two apart. With several streams the text is
+    read interleaved (stream b adapts on window k of stream b + 1, later text, before its own window k + 1);
+    batch_size=1 reads it strictly in order. lr=0 gives evaluate_bpc with the
     same batch_size and T. `model` itself is left unchanged. Choose lr on validation text.
     """
     return float(dynamic_window_bits(model, ids, lr=lr, batch_size=batch_size, T=T, clip=clip).mean())
