@@ -82,10 +82,11 @@ test: lint unit notebooks site site-test
 lint: $(STAMP)
 	$(BIN)/ruff check course_utils tests benchmarks
 
-# worksteal: a worker that runs out of tests takes some from the other's queue (plain load scheduling handed
-# the first worker most of the slow tests at once, and the second then waited idle at the end).
+# loadscope: whole modules, slowest first (tests/conftest.py), one at a time to whichever worker is free. Plain
+# load scheduling handed the first worker all the slow tests at once; worksteal ended them on one worker in
+# some runs (211 s or 426 s for the same tests), loadscope took 223 s.
 unit: $(STAMP) $(CLASSROOM_STAMP) $(HUB_STAMP) $(MARP) $(PROXY)
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist worksteal --ignore=tests/test_site.py
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope --ignore=tests/test_site.py
 
 # nbval runs every notebook once; course_utils.executed keeps what it ran (build/executed/) for the website.
 notebooks: $(STAMP)

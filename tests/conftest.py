@@ -13,10 +13,12 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-# The longest tests (a whole student notebook, the browser, the hub round) start first: with `pytest -n 2` the two
-# workers then finish together instead of one waiting for the other's last notebook.
+# The longest tests (a whole student notebook, the browser, the hub and nbgrader rounds) and the slowest modules
+# (figures, slide renders) start first: under `pytest -n 2 --dist loadscope` each module goes whole to one worker,
+# in this order, so the two workers then finish together instead of one waiting for the other's last module.
 SLOW_FIRST = ("test_student_edition.py::test_student_notebook", "test_widgets_in_browser.py",
-              "test_hub.py::test_two_students", "test_classroom.py::test_nbgrader_grades")
+              "test_hub.py::test_two_students", "test_classroom.py::test_nbgrader_grades", "test_figures.py",
+              "test_slides.py")
 
 
 def pytest_collection_modifyitems(items):
