@@ -1,8 +1,9 @@
 # The course's commands. Every target creates .venv first if it is missing.
 #   make lab       JupyterLab on notebooks/ (127.0.0.1, token auth on)
-#   make test      lint, unit tests, the student edition checked (run top to bottom: chapter 02), widgets in headless Chromium,
-#                  notebooks under nbval, slide rendering, repo hygiene, then the website built from the
-#                  notebooks nbval just executed and checked in headless Chromium
+#   make test      lint, unit tests, the student edition (checked on every chapter, chapter 02 run top to
+#                  bottom), widgets in headless Chromium, notebooks under nbval, slide rendering, repo
+#                  hygiene, then the website built from the notebooks nbval just executed and checked in
+#                  headless Chromium
 #   make site      the website in build/site/ (index.html): executed chapters, decks, search (installs
 #                  requirements-site.txt; executes only the notebooks whose executed copy is out of date;
 #                  COURSE_REPOSITORY=owner/name turns the Binder templates into links)
@@ -125,11 +126,11 @@ slides: $(MARP)
 student: $(STAMP)
 	$(BIN)/python -m course_utils.student notebooks student $(if $(FORCE),--force,)
 
-# nbgrader runs alembic and the notebooks' python3 kernel from PATH: the venv's bin/ goes first.
 # make test checks every chapter's student edition statically and runs chapter 02's; this runs them all.
 student-test: $(STAMP)
 	COURSE_STUDENT_ALL=1 $(TEST_ENV) $(BIN)/python -m pytest -n 2 tests/test_student_edition.py
 
+# nbgrader runs alembic and the notebooks' python3 kernel from PATH: the venv's bin/ goes first.
 assignments: $(CLASSROOM_STAMP)
 	$(BIN)/python -m course_utils.classroom notebooks build/classroom $(if $(CHAPTERS),--chapters $(CHAPTERS),)
 	@set -e; cd build/classroom; for name in $(or $(CHAPTERS),$$(ls source)); do \
