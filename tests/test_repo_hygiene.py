@@ -28,12 +28,21 @@ def test_environment_yml_matches_requirements():
     assert any(str(d).startswith("python=") for d in env["dependencies"])
 
 
-def test_marp_is_pinned_exactly():
-    package = json.loads((ROOT / "package.json").read_text())
-    version = package["devDependencies"]["@marp-team/marp-cli"]
-    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"pin marp-cli exactly, got {version!r}"
+NPM_TOOLS = json.loads((ROOT / "package.json").read_text())["devDependencies"]
+
+
+@pytest.mark.parametrize("name", sorted(NPM_TOOLS))
+def test_every_npm_tool_is_pinned_exactly_and_locked(name):
+    """marp-cli (slides), configurable-http-proxy (make hub), and the website's MathJax, RequireJS, widget manager
+    and axe-core: each an exact version in package.json, and the same one in package-lock.json."""
+    version = NPM_TOOLS[name]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"pin {name} exactly, got {version!r}"
     lock = json.loads((ROOT / "package-lock.json").read_text())
-    assert lock["packages"]["node_modules/@marp-team/marp-cli"]["version"] == version
+    assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_the_course_tools_are_npm_tools():
+    assert {"@marp-team/marp-cli", "configurable-http-proxy"} <= set(NPM_TOOLS)
 
 
 def test_there_is_something_to_check():
