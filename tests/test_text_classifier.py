@@ -101,6 +101,33 @@ def test_padding_never_changes_the_output(init):
         torch.testing.assert_close(model(batch)[:1], alone, rtol=0, atol=1e-6)
 
 
+def test_the_two_directions_equal_torch_bidirectional_lstm_on_a_packed_batch():
+    """Oracle: torch's own bidirectional LSTM with the same weights, reading a packed batch (so neither of its
+    directions sees padding); the classifier reverses each row instead. Rows of every length 1-8, one with no
+    known word (it pools nothing: the output is the dense layer's bias)."""
+    vectors = np.random.default_rng(5).normal(size=(30, 6))
+    torch.manual_seed(0)
+    model = tc.EmbeddingLSTMClassifier(vectors, 3, hidden=5, embedding_init="frozen").eval()
+    bi = torch.nn.LSTM(6, 5, batch_first=True, bidirectional=True)
+    with torch.no_grad():
+        for name, p in model.lstm.named_parameters():
+            getattr(bi, name).copy_(p)
+            getattr(bi, name + "_reverse").copy_(dict(model.lstm_back.named_parameters())[name])
+    gen = torch.Generator().manual_seed(1)
+    X = torch.zeros(9, 8, dtype=torch.long)
+    for n in range(8):
+        X[n, : n + 1] = torch.randint(1, 31, (n + 1,), generator=gen)
+    lengths = (X != 0).sum(1)
+    with torch.no_grad():
+        real = lengths > 0
+        packed = torch.nn.utils.rnn.pack_padded_sequence(model.embedding(X[real]), lengths[real], batch_first=True,
+                                                         enforce_sorted=False)
+        states, _ = torch.nn.utils.rnn.pad_packed_sequence(bi(packed)[0], batch_first=True, total_length=8)
+        pooled = states.sum(1) / lengths[real, None]  # pad_packed_sequence leaves zeros past each length
+        expected = torch.cat([model.out(pooled), model.out.bias[None]])
+        torch.testing.assert_close(model(X), expected, rtol=0, atol=1e-6)
+
+
 def test_learning_curve_draws_each_size_per_seed_and_every_init_starts_alike():
     rng = np.random.default_rng(4)
     vectors = rng.normal(size=(15, 4))
