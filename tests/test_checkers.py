@@ -115,3 +115,14 @@ def test_checker_leaves_the_global_random_state_where_a_stub_leaves_it(name, cap
             assert attempt is todo
         ends.append(global_random_state())
     assert ends[0] == ends[1], f"{name} leaves the global random state elsewhere when it is solved"
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_checker_leaves_the_global_random_state_untouched(name, capsys):
+    """Stricter than the test above: solved or not, a checker draws its cases from its own generators, so the
+    student's global generators are where the student left them (no reseeding behind the student's back)."""
+    run = checker(name)  # the decoder step's model is built (and seeded) before, as in the notebook
+    torch.manual_seed(0), np.random.seed(0), random.seed(0)
+    before = global_random_state()
+    run(SOLUTIONS[name])
+    assert global_random_state() == before, f"{name} moved or reseeded the student's global random generators"
