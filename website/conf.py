@@ -40,6 +40,7 @@ html_theme_options = {
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
+html_use_index = False  # no index entries (no autodoc, no index directives): the general index would be an empty page
 
 
 # myst-nb passes only width and height from an output's metadata to the image it renders; the course's plots
