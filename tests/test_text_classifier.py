@@ -112,7 +112,7 @@ def test_the_two_directions_equal_torch_bidirectional_lstm_on_a_packed_batch():
     with torch.no_grad():
         for name, p in model.lstm.named_parameters():
             getattr(bi, name).copy_(p)
-            getattr(bi, name + "_reverse").copy_(dict(model.lstm_back.named_parameters())[name])
+            getattr(bi, name + "_reverse").copy_(getattr(model.lstm_back, name))
     gen = torch.Generator().manual_seed(1)
     X = torch.zeros(9, 8, dtype=torch.long)
     for n in range(8):

@@ -239,7 +239,7 @@ def _forget_bias_cases():
     import torch
 
     cases = []
-    with torch.random.fork_rng():  # seeded layers, and the student's global generator left where it was
+    with torch.random.fork_rng(devices=[]):  # seeded layers; the student's global generator left where it was
         for seed, (D, H, value) in enumerate([(3, 4, 1.0), (2, 1, 5.0), (1, 3, -2.0), (4, 6, 0.0)]):
             torch.manual_seed(1000 + seed)
             cases.append(Case(f"D={D}, H={H}, value={value}", (torch.nn.LSTM(D, H, batch_first=True), value)))

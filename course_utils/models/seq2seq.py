@@ -107,10 +107,9 @@ class Seq2Seq(nn.Module):
         enc, _ = self.encoder(x)  # (N, Tx, H or H/2); a GRU is causal: padding after the last
         last = enc[rows, src_len - 1]  # character cannot change the state it left there
         if self.config.bidirectional:
-            flip = reverse_index(src_len, src.shape[1])  # each row's real characters backwards, padding last
-            back, _ = self.encoder_back(x[rows[:, None], flip])
-            last = torch.cat([last, back[rows, src_len - 1]], dim=-1)  # the backward pass ends at character 1
-            enc = torch.cat([enc, back[rows[:, None], flip]], dim=-1)  # back in reading order, (N, Tx, H)
+            back = backward_states(self.encoder_back, x, src_len)  # (N, Tx, H/2), in reading order
+            last = torch.cat([last, back[:, 0]], dim=-1)  # the backward pass ends at character 1
+            enc = torch.cat([enc, back], dim=-1)  # (N, Tx, H)
         mask = torch.arange(src.shape[1], device=src.device) < src_len[:, None]  # (N, Tx)
         keys = None
         if self.config.attention == "bahdanau":
@@ -199,6 +198,17 @@ def reverse_index(src_len, Tx):
     """(N, Tx) positions that read each row's first src_len characters backwards and leave padding in place."""
     t = torch.arange(Tx, device=src_len.device)
     return torch.where(t < src_len[:, None], src_len[:, None] - 1 - t, t)
+
+
+def backward_states(rnn, x, lengths):
+    """The right-to-left half of a bidirectional layer without packing: `rnn` (a batch-first nn.GRU / nn.LSTM)
+    reads each row's first lengths[n] steps of x (N, T, D) backwards, padding after them, so no padding reaches a
+    real step's state; returns its states (N, T, H) put back in reading order (position t: the state after
+    reading steps lengths[n] - 1 down to t)."""
+    rows = torch.arange(len(x), device=x.device)[:, None]
+    flip = reverse_index(lengths, x.shape[1])  # a permutation of each row, its own inverse
+    states, _ = rnn(x[rows, flip])
+    return states[rows, flip]
 
 
 def shift_right(tgt):

@@ -18,7 +18,7 @@ differ in what the rows say and not in their scale:
   the control that separates what the vectors mean from how they are distributed.
 
 The bidirectional LSTM is two one-way LSTMs, as in chapter 07's encoder: one reads the line forwards,
-the other reads each row's real words backwards (`seq2seq.reverse_index`), padding after them, so
+the other reads each row's real words backwards (`seq2seq.backward_states`), padding after them, so
 neither direction ever reads a padding position before a word: a padded line gets the same output as
 the same line unpadded, exactly what torch's bidirectional LSTM computes on a packed batch (a test
 checks it), at about half the cost of packing on these short lines (an update on 32 lines of 12
@@ -33,7 +33,7 @@ from torch import nn
 
 from course_utils._checks import positive_int
 from course_utils.models import training
-from course_utils.models.seq2seq import reverse_index
+from course_utils.models.seq2seq import backward_states
 from course_utils.nlp import text
 
 GENRES = {
@@ -122,11 +122,8 @@ class EmbeddingLSTMClassifier(nn.Module):
         mask = (X != 0).float()[:, :, None]  # (N, T, 1)
         lengths = (X != 0).sum(1).clamp(min=1)  # (N,); a line with no known word has no state in the mean
         x = self.embedding(X)  # (N, T, D)
-        rows = torch.arange(len(X), device=X.device)[:, None]
-        flip = reverse_index(lengths, X.shape[1])  # (N, T): each row's real words backwards, padding after them
         ahead, _ = self.lstm(x)  # (N, T, H); causal: the padding after a line's last word cannot reach its states
-        back, _ = self.lstm_back(x[rows, flip])  # (N, T, H), in reversed order
-        states = torch.cat([ahead, back[rows, flip]], dim=-1)  # (N, T, 2H), both halves in reading order
+        states = torch.cat([ahead, backward_states(self.lstm_back, x, lengths)], dim=-1)  # (N, T, 2H)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1)  # (N, 2H)
         return self.out(pooled)
 
